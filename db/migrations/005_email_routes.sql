@@ -1,0 +1,12 @@
+-- Inbound email addresses and the customer whose ledger a receipt sent there
+-- goes to.
+
+CREATE TABLE email_routes (
+    address     TEXT PRIMARY KEY COLLATE NOCASE,
+    customer_id TEXT NOT NULL REFERENCES customers (id),
+    -- The user the receipts belong to, when the address is personal.
+    user_id     TEXT REFERENCES users (id),
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE INDEX email_routes_customer ON email_routes (customer_id);

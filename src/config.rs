@@ -1,0 +1,116 @@
+//! Bindings, secrets and vars, read once per request into a checked
+//! [`Config`].
+//!
+//! Nothing here panics on a missing value: a missing secret leaves its part
+//! of the config empty, the health check names it, and the route that needs
+//! it answers 503 instead of running unprotected.
+
+use worker::Env;
+
+use crate::kapso::client::KapsoClient;
+use crate::telegram::TelegramClient;
+
+/// D1 database binding.
+pub const DB: &str = "DB";
+/// KV namespace of conversation state.
+pub const CONVERSATION_STATE_KV: &str = "CONVERSATION_STATE_KV";
+/// KV namespace of classifier prompts.
+pub const PROMPTS_KV: &str = "PROMPTS_KV";
+/// KV namespace that caches entitlements; optional.
+pub const ENTITLEMENTS_KV: &str = "ENTITLEMENTS_KV";
+
+const DEFAULT_KAPSO_API_BASE_URL: &str = "https://api.kapso.ai/meta/whatsapp/v24.0";
+const DEFAULT_TELEGRAM_API_BASE_URL: &str = "https://api.telegram.org";
+const DEFAULT_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct-fast";
+
+/// The worker's configuration for one request.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `production` or `development`.
+    pub environment: String,
+    /// `KAPSO_WEBHOOK_SECRET`, then `KAPSO_WEBHOOK_SECRET_PREVIOUS` during a
+    /// rotation. Empty when neither is set.
+    pub webhook_secrets: Vec<String>,
+    /// `None` without `KAPSO_API_KEY`: replies are then logged, not sent.
+    pub kapso: Option<KapsoClient>,
+    /// `None` without both Telegram secrets.
+    pub telegram: Option<TelegramClient>,
+    /// Bootstraps unknown senders in development only.
+    pub default_customer_id: Option<String>,
+    /// Refuse customers without an active subscription.
+    pub strict_policy: bool,
+    pub ai_model: String,
+    /// Key of the HMAC that pseudonymises phone numbers in logs.
+    pub sender_hash_key: Vec<u8>,
+    pub email_worker_secret: Option<String>,
+}
+
+impl Config {
+    /// Reads the configuration from the worker's environment.
+    pub fn from_env(env: &Env) -> Config {
+        let webhook_secrets: Vec<String> =
+            ["KAPSO_WEBHOOK_SECRET", "KAPSO_WEBHOOK_SECRET_PREVIOUS"]
+                .into_iter()
+                .filter_map(|name| string(env, name))
+                .collect();
+        let kapso = string(env, "KAPSO_API_KEY").map(|api_key| KapsoClient {
+            base_url: string(env, "KAPSO_API_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_KAPSO_API_BASE_URL.to_owned()),
+            api_key,
+        });
+        let telegram = match (
+            string(env, "TELEGRAM_BOT_TOKEN"),
+            string(env, "TELEGRAM_CHAT_ID"),
+        ) {
+            (Some(token), Some(chat_id)) => Some(TelegramClient {
+                base_url: string(env, "TELEGRAM_API_BASE_URL")
+                    .unwrap_or_else(|| DEFAULT_TELEGRAM_API_BASE_URL.to_owned()),
+                token,
+                chat_id,
+            }),
+            _ => None,
+        };
+        let sender_hash_key = string(env, "SENDER_HASH_KEY")
+            .or_else(|| webhook_secrets.first().cloned())
+            .unwrap_or_default()
+            .into_bytes();
+        Config {
+            environment: string(env, "ENVIRONMENT").unwrap_or_else(|| "production".to_owned()),
+            webhook_secrets,
+            kapso,
+            telegram,
+            default_customer_id: string(env, "DEFAULT_CUSTOMER_ID"),
+            strict_policy: string(env, "STRICT_POLICY_MODE")
+                .map(|value| !value.eq_ignore_ascii_case("false"))
+                .unwrap_or(true),
+            ai_model: string(env, "CLOUDFLARE_AI_MODEL")
+                .unwrap_or_else(|| DEFAULT_AI_MODEL.to_owned()),
+            sender_hash_key,
+            email_worker_secret: string(env, "EMAIL_WORKER_SECRET"),
+        }
+    }
+
+    /// Whether this is the development environment, where unknown senders
+    /// are bootstrapped into `DEFAULT_CUSTOMER_ID`.
+    pub fn is_development(&self) -> bool {
+        self.environment.eq_ignore_ascii_case("development")
+    }
+
+    /// The customer that unknown senders are bound to, in development only.
+    pub fn bootstrap_customer(&self) -> Option<&str> {
+        self.default_customer_id
+            .as_deref()
+            .filter(|_| self.is_development())
+    }
+}
+
+/// Reads a secret or a var; empty values count as missing.
+fn string(env: &Env, name: &str) -> Option<String> {
+    let value = env
+        .secret(name)
+        .map(|secret| secret.to_string())
+        .or_else(|_| env.var(name).map(|var| var.to_string()))
+        .ok()?;
+    let value = value.trim().to_owned();
+    (!value.is_empty()).then_some(value)
+}

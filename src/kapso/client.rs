@@ -1,0 +1,324 @@
+//! Sending WhatsApp messages through Kapso's Meta-compatible API.
+//!
+//! `POST {KAPSO_API_BASE_URL}/{phone_number_id}/messages` with `X-API-Key`.
+//! Builds the request bodies (text, reply buttons, lists, read receipts) and
+//! sends them through [`HttpClient`]. WhatsApp's limits are enforced here so
+//! that no caller can send a message Meta would reject: at most 3 reply
+//! buttons with titles of 20 characters, at most 10 list rows with titles of
+//! 24.
+
+use serde_json::{json, Value};
+
+use crate::http::{HttpClient, HttpError, HttpRequest, HttpResponse};
+
+/// Maximum reply buttons in one message.
+pub const MAX_BUTTONS: usize = 3;
+/// Maximum characters of a reply button title.
+pub const MAX_BUTTON_TITLE: usize = 20;
+/// Maximum rows across all sections of a list message.
+pub const MAX_LIST_ROWS: usize = 10;
+/// Maximum characters of a list row title.
+pub const MAX_ROW_TITLE: usize = 24;
+const MAX_ROW_DESCRIPTION: usize = 72;
+const MAX_BODY: usize = 1024;
+const MAX_TEXT: usize = 4096;
+
+/// A message to send to a WhatsApp user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    Text(String),
+    /// Reply buttons: `(id, title)` pairs.
+    Buttons {
+        body: String,
+        buttons: Vec<(String, String)>,
+    },
+    /// A list: the label of the button that opens it, and `(id, title,
+    /// description)` rows.
+    List {
+        body: String,
+        label: String,
+        rows: Vec<(String, String, String)>,
+    },
+}
+
+impl Outbound {
+    /// The plain text of the message, for logs at debug level and tests.
+    pub fn text(&self) -> &str {
+        match self {
+            Outbound::Text(text) => text,
+            Outbound::Buttons { body, .. } | Outbound::List { body, .. } => body,
+        }
+    }
+}
+
+/// Kapso's answer to a send, reduced to what the caller acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted, with the new message's wamid when Kapso returned one.
+    Sent { message_id: Option<String> },
+    /// Error 131047: the user's 24-hour window is closed; only a template can
+    /// be sent now. Not retried.
+    WindowClosed,
+    /// Any other rejection, with the HTTP status and Meta's error code.
+    Rejected { status: u16, code: Option<i64> },
+    /// No answer: a timeout or a network failure.
+    Unreachable(HttpError),
+}
+
+/// Where and how to reach Kapso.
+#[derive(Debug, Clone)]
+pub struct KapsoClient {
+    pub base_url: String,
+    pub api_key: String,
+}
+
+impl KapsoClient {
+    /// Builds the request that sends `message` to `to` from `phone_number_id`.
+    pub fn message_request(
+        &self,
+        phone_number_id: &str,
+        to: &str,
+        message: &Outbound,
+    ) -> HttpRequest {
+        let mut body = json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+        });
+        let extra = message_body(message);
+        if let (Some(target), Value::Object(fields)) = (body.as_object_mut(), extra) {
+            target.extend(fields);
+        }
+        self.post(phone_number_id, &body)
+    }
+
+    /// Builds the request that marks an inbound message as read.
+    pub fn mark_read_request(&self, phone_number_id: &str, message_id: &str) -> HttpRequest {
+        let body = json!({
+            "messaging_product": "whatsapp",
+            "status": "read",
+            "message_id": message_id,
+        });
+        self.post(phone_number_id, &body)
+    }
+
+    fn post(&self, phone_number_id: &str, body: &Value) -> HttpRequest {
+        let url = format!(
+            "{}/{}/messages",
+            self.base_url.trim_end_matches('/'),
+            phone_number_id
+        );
+        HttpRequest::post_json(url, body).with_header("x-api-key", &self.api_key)
+    }
+
+    /// Sends `message` once and reads Kapso's answer.
+    pub async fn send(
+        &self,
+        http: &impl HttpClient,
+        phone_number_id: &str,
+        to: &str,
+        message: &Outbound,
+    ) -> SendOutcome {
+        let request = self.message_request(phone_number_id, to, message);
+        match http.send(request).await {
+            Ok(response) => read_outcome(&response),
+            Err(error) => SendOutcome::Unreachable(error),
+        }
+    }
+}
+
+/// Reads a send response: a success with its wamid, or the Meta error code.
+pub fn read_outcome(response: &HttpResponse) -> SendOutcome {
+    let body: Value = serde_json::from_str(&response.body).unwrap_or(Value::Null);
+    if response.is_success() {
+        let message_id = body["messages"][0]["id"].as_str().map(str::to_owned);
+        return SendOutcome::Sent { message_id };
+    }
+    let code = body["error"]["code"].as_i64();
+    if code == Some(131_047) {
+        return SendOutcome::WindowClosed;
+    }
+    SendOutcome::Rejected {
+        status: response.status,
+        code,
+    }
+}
+
+fn message_body(message: &Outbound) -> Value {
+    match message {
+        Outbound::Text(text) => json!({
+            "type": "text",
+            "text": { "body": truncate(text, MAX_TEXT), "preview_url": false },
+        }),
+        Outbound::Buttons { body, buttons } => {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .take(MAX_BUTTONS)
+                .map(|(id, title)| {
+                    json!({"type": "reply", "reply": {"id": id, "title": truncate(title, MAX_BUTTON_TITLE)}})
+                })
+                .collect();
+            json!({
+                "type": "interactive",
+                "interactive": {
+                    "type": "button",
+                    "body": { "text": truncate(body, MAX_BODY) },
+                    "action": { "buttons": buttons },
+                },
+            })
+        }
+        Outbound::List { body, label, rows } => {
+            let rows: Vec<Value> = rows
+                .iter()
+                .take(MAX_LIST_ROWS)
+                .map(|(id, title, description)| {
+                    let mut row = json!({"id": id, "title": truncate(title, MAX_ROW_TITLE)});
+                    if !description.is_empty() {
+                        row["description"] = json!(truncate(description, MAX_ROW_DESCRIPTION));
+                    }
+                    row
+                })
+                .collect();
+            json!({
+                "type": "interactive",
+                "interactive": {
+                    "type": "list",
+                    "body": { "text": truncate(body, MAX_BODY) },
+                    "action": {
+                        "button": truncate(label, MAX_BUTTON_TITLE),
+                        "sections": [{ "title": truncate(label, MAX_ROW_TITLE), "rows": rows }],
+                    },
+                },
+            })
+        }
+    }
+}
+
+/// Cuts `text` to at most `max` characters, ending with `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> KapsoClient {
+        KapsoClient {
+            base_url: "http://127.0.0.1:9/meta/whatsapp/v24.0/".into(),
+            api_key: "k".into(),
+        }
+    }
+
+    fn body_of(request: &HttpRequest) -> Value {
+        serde_json::from_str(request.body.as_deref().unwrap_or_default()).expect("json body")
+    }
+
+    #[test]
+    fn text_request_targets_number_with_api_key() {
+        let request =
+            client().message_request("123", "56912345678", &Outbound::Text("hola".into()));
+        assert_eq!(
+            request.url,
+            "http://127.0.0.1:9/meta/whatsapp/v24.0/123/messages"
+        );
+        assert!(request.headers.contains(&("x-api-key".into(), "k".into())));
+        let body = body_of(&request);
+        assert_eq!(body["to"], "56912345678");
+        assert_eq!(body["type"], "text");
+        assert_eq!(body["text"]["body"], "hola");
+        assert_eq!(body["messaging_product"], "whatsapp");
+    }
+
+    #[test]
+    fn buttons_are_capped_at_whatsapp_limits() {
+        let buttons = (0..5)
+            .map(|i| (format!("id{i}"), format!("a very long category name {i}")))
+            .collect();
+        let message = Outbound::Buttons {
+            body: "¿Categoría?".into(),
+            buttons,
+        };
+        let body = body_of(&client().message_request("1", "2", &message));
+        let sent = body["interactive"]["action"]["buttons"]
+            .as_array()
+            .expect("buttons");
+        assert_eq!(sent.len(), MAX_BUTTONS);
+        for button in sent {
+            let title = button["reply"]["title"].as_str().expect("title");
+            assert!(title.chars().count() <= MAX_BUTTON_TITLE, "{title}");
+        }
+        assert_eq!(sent[0]["reply"]["id"], "id0");
+    }
+
+    #[test]
+    fn list_rows_are_capped_at_whatsapp_limits() {
+        let rows = (0..12)
+            .map(|i| {
+                (
+                    format!("r{i}"),
+                    format!("row title that is too long {i}"),
+                    String::new(),
+                )
+            })
+            .collect();
+        let message = Outbound::List {
+            body: "Elige".into(),
+            label: "Categorías".into(),
+            rows,
+        };
+        let body = body_of(&client().message_request("1", "2", &message));
+        let sent = body["interactive"]["action"]["sections"][0]["rows"]
+            .as_array()
+            .expect("rows");
+        assert_eq!(sent.len(), MAX_LIST_ROWS);
+        assert!(sent
+            .iter()
+            .all(|row| row["title"].as_str().unwrap_or("").chars().count() <= 24));
+        assert!(sent.iter().all(|row| row.get("description").is_none()));
+    }
+
+    #[test]
+    fn outcome_reads_wamid_and_window_closed() {
+        let ok = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: r#"{"messages":[{"id":"wamid.out"}]}"#.into(),
+        };
+        assert_eq!(
+            read_outcome(&ok),
+            SendOutcome::Sent {
+                message_id: Some("wamid.out".into())
+            }
+        );
+        let closed = HttpResponse {
+            status: 400,
+            headers: vec![],
+            body: r#"{"error":{"code":131047,"message":"(#131047) Re-engagement message"}}"#.into(),
+        };
+        assert_eq!(read_outcome(&closed), SendOutcome::WindowClosed);
+        let busy = HttpResponse {
+            status: 409,
+            headers: vec![],
+            body: "in flight".into(),
+        };
+        assert_eq!(
+            read_outcome(&busy),
+            SendOutcome::Rejected {
+                status: 409,
+                code: None
+            }
+        );
+    }
+
+    #[test]
+    fn truncate_counts_characters_not_bytes() {
+        assert_eq!(truncate("alimentación", 20), "alimentación");
+        assert_eq!(truncate("ñññññ", 3), "ññ…");
+    }
+}

@@ -1,0 +1,196 @@
+//! Money as integer minor units with an ISO 4217 currency.
+//!
+//! Owns the list of currencies misgastos understands, their exponents and how
+//! an amount is shown to a user. Parsing amounts out of text lives in `parse`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 currency that misgastos can record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Currency {
+    Ars,
+    Brl,
+    Clp,
+    Cop,
+    Eur,
+    Gbp,
+    Mxn,
+    Pen,
+    Usd,
+    Uyu,
+}
+
+impl Currency {
+    /// Every supported currency, in code order.
+    pub const ALL: [Currency; 10] = [
+        Currency::Ars,
+        Currency::Brl,
+        Currency::Clp,
+        Currency::Cop,
+        Currency::Eur,
+        Currency::Gbp,
+        Currency::Mxn,
+        Currency::Pen,
+        Currency::Usd,
+        Currency::Uyu,
+    ];
+
+    /// The three-letter ISO 4217 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Ars => "ARS",
+            Currency::Brl => "BRL",
+            Currency::Clp => "CLP",
+            Currency::Cop => "COP",
+            Currency::Eur => "EUR",
+            Currency::Gbp => "GBP",
+            Currency::Mxn => "MXN",
+            Currency::Pen => "PEN",
+            Currency::Usd => "USD",
+            Currency::Uyu => "UYU",
+        }
+    }
+
+    /// Digits after the decimal point in the minor unit. CLP has none in
+    /// ISO 4217. COP has two there, but no coin below one peso circulates and
+    /// prices are written without decimals, so misgastos records it with none.
+    pub fn exponent(self) -> u32 {
+        match self {
+            Currency::Clp | Currency::Cop => 0,
+            _ => 2,
+        }
+    }
+
+    /// Parses an ISO 4217 code, in any case.
+    pub fn from_code(code: &str) -> Option<Currency> {
+        Currency::ALL
+            .into_iter()
+            .find(|currency| currency.code().eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Currency::from_code(&code).ok_or_else(|| format!("unknown currency code `{code}`"))
+    }
+}
+
+impl From<Currency> for String {
+    fn from(currency: Currency) -> String {
+        currency.code().to_owned()
+    }
+}
+
+/// An amount of money: integer minor units and their currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// Minor units (cents for USD, pesos for CLP). Always positive for an
+    /// expense.
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Creates an amount from minor units.
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    /// Formats the amount the way a reader of `locale` writes it, with the
+    /// currency code in front: `CLP 12.500`, `USD 8.40` for en, `USD 8,40` for
+    /// es-CL.
+    pub fn display(self, locale: &str) -> String {
+        format!("{} {}", self.currency.code(), format_number(self, locale))
+    }
+
+    /// Formats only the number, with the locale's separators and the
+    /// currency's exponent.
+    pub fn format_number(self, locale: &str) -> String {
+        format_number(self, locale)
+    }
+}
+
+/// Decimal and thousands separators of a locale: `es-MX` and `en-*` write
+/// `1,234.56`; the other Spanish locales write `1.234,56`.
+pub fn separators(locale: &str) -> (char, char) {
+    let lower = locale.to_ascii_lowercase();
+    if lower.starts_with("en") || lower == "es-mx" || lower.starts_with("es-mx") {
+        ('.', ',')
+    } else {
+        (',', '.')
+    }
+}
+
+fn format_number(money: Money, locale: &str) -> String {
+    let (decimal, thousands) = separators(locale);
+    let exponent = money.currency.exponent();
+    let divisor = 10_i64.pow(exponent);
+    let sign = if money.minor < 0 { "-" } else { "" };
+    let magnitude = money.minor.unsigned_abs();
+    let whole = magnitude / divisor.unsigned_abs();
+    let fraction = magnitude % divisor.unsigned_abs();
+
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(digit);
+    }
+
+    if exponent == 0 {
+        format!("{sign}{grouped}")
+    } else {
+        let width = exponent as usize;
+        format!("{sign}{grouped}{decimal}{fraction:0width$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_locale_separators() {
+        let cases = [
+            (Money::new(12_500, Currency::Clp), "es-CL", "12.500"),
+            (Money::new(1_234_567, Currency::Clp), "es-CL", "1.234.567"),
+            (Money::new(840, Currency::Usd), "en-US", "8.40"),
+            (Money::new(840, Currency::Usd), "es-CL", "8,40"),
+            (Money::new(123_456, Currency::Mxn), "es-MX", "1,234.56"),
+            (Money::new(5, Currency::Eur), "es-AR", "0,05"),
+            (Money::new(999, Currency::Cop), "es-CO", "999"),
+        ];
+        for (money, locale, expected) in cases {
+            assert_eq!(
+                money.format_number(locale),
+                expected,
+                "{money:?} in {locale}"
+            );
+        }
+    }
+
+    #[test]
+    fn currency_codes_round_trip() {
+        for currency in Currency::ALL {
+            assert_eq!(Currency::from_code(currency.code()), Some(currency));
+            assert_eq!(
+                Currency::from_code(&currency.code().to_lowercase()),
+                Some(currency)
+            );
+        }
+        assert_eq!(Currency::from_code("XYZ"), None);
+    }
+}

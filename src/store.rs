@@ -1,0 +1,420 @@
+//! D1 access: customers, channels, categories, expenses and the
+//! inbound-message ledger.
+//!
+//! Every query binds its parameters; no value is ever formatted into SQL.
+//! Writes that belong to one inbound message go into one D1 batch, which D1
+//! runs as a transaction, together with the message's row in
+//! `inbound_messages`: a duplicate delivery fails that batch on the primary
+//! key and changes nothing.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::categories;
+use crate::error::AppError;
+use crate::flow::NewExpense;
+use crate::model::{split_keywords, Category, Customer, Language};
+use crate::money::Currency;
+
+/// A customer's account on a channel, with the customer it belongs to.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub customer: Customer,
+}
+
+/// An end-user identity on an account.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Identity {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomerRow {
+    account_id: Option<String>,
+    id: String,
+    name: String,
+    home_currency: String,
+    locale: String,
+    time_zone: String,
+    confidence_threshold: f64,
+}
+
+impl CustomerRow {
+    fn into_customer(self) -> Customer {
+        Customer {
+            id: self.id,
+            name: self.name,
+            home_currency: Currency::from_code(&self.home_currency).unwrap_or(Currency::Clp),
+            locale: self.locale,
+            time_zone: self.time_zone,
+            confidence_threshold: self.confidence_threshold,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CategoryRow {
+    id: String,
+    name: String,
+    keywords: String,
+}
+
+/// What committing one message's writes found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    Committed,
+    /// The message, or one of its expenses, was committed before.
+    Duplicate,
+}
+
+/// Typed access to the `DB` binding.
+pub struct Store {
+    db: D1Database,
+}
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn optional(value: Option<&str>) -> JsValue {
+    value.map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+/// D1 integers are JavaScript numbers: exact up to 2^53, which every amount
+/// in minor units stays far below.
+fn integer(value: i64) -> JsValue {
+    JsValue::from_f64(value as f64)
+}
+
+const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.home_currency, c.locale, c.time_zone, \
+                                c.confidence_threshold";
+
+impl Store {
+    pub fn new(db: D1Database) -> Store {
+        Store { db }
+    }
+
+    fn prepare(&self, sql: &str, values: &[JsValue]) -> Result<D1PreparedStatement, AppError> {
+        Ok(self.db.prepare(sql).bind(values)?)
+    }
+
+    /// Runs `SELECT 1` for the health check.
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.db
+            .prepare("SELECT 1 AS ok")
+            .first::<serde_json::Value>(None)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a WhatsApp message was already handled to the end.
+    pub async fn is_processed(&self, message_id: &str) -> Result<bool, AppError> {
+        let row = self
+            .prepare(
+                "SELECT 1 AS seen FROM inbound_messages WHERE message_id = ?1",
+                &[text(message_id)],
+            )?
+            .first::<serde_json::Value>(None)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Finds the account and customer of a channel address (a Kapso
+    /// `phone_number_id`, an inbound email address).
+    pub async fn account(
+        &self,
+        kind: &str,
+        external_id: &str,
+    ) -> Result<Option<Account>, AppError> {
+        let sql = format!(
+            "SELECT a.id AS account_id, {CUSTOMER_COLUMNS} FROM channel_accounts a \
+             JOIN customers c ON c.id = a.customer_id WHERE a.kind = ?1 AND a.external_id = ?2"
+        );
+        let row = self
+            .prepare(&sql, &[text(kind), text(external_id)])?
+            .first::<CustomerRow>(None)
+            .await?;
+        Ok(row.map(|row| Account {
+            id: row.account_id.clone().unwrap_or_default(),
+            customer: row.into_customer(),
+        }))
+    }
+
+    /// Loads a customer by id.
+    pub async fn customer(&self, customer_id: &str) -> Result<Option<Customer>, AppError> {
+        let sql = format!(
+            "SELECT NULL AS account_id, {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1"
+        );
+        let row = self
+            .prepare(&sql, &[text(customer_id)])?
+            .first::<CustomerRow>(None)
+            .await?;
+        Ok(row.map(CustomerRow::into_customer))
+    }
+
+    /// Finds the identity of a sender on an account, by phone number or
+    /// business-scoped user id.
+    pub async fn identity(
+        &self,
+        account_id: &str,
+        phone: Option<&str>,
+        business_scoped_user_id: Option<&str>,
+    ) -> Result<Option<Identity>, AppError> {
+        let row = self
+            .prepare(
+                "SELECT id, user_id, status FROM channel_identities WHERE account_id = ?1 \
+                 AND (address = ?2 OR (?3 IS NOT NULL AND business_scoped_user_id = ?3)) \
+                 ORDER BY status = 'active' DESC LIMIT 1",
+                &[
+                    text(account_id),
+                    optional(phone),
+                    optional(business_scoped_user_id),
+                ],
+            )?
+            .first::<Identity>(None)
+            .await?;
+        Ok(row)
+    }
+
+    /// Records a sender that wrote to a known number but belongs to no user
+    /// yet, so that an operator can link it.
+    pub fn pending_identity_statement(
+        &self,
+        customer_id: &str,
+        account_id: &str,
+        address: &str,
+        business_scoped_user_id: Option<&str>,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            "INSERT INTO channel_identities (id, account_id, customer_id, address, \
+             business_scoped_user_id, status) VALUES (?1, ?2, ?3, ?4, ?5, 'pending') \
+             ON CONFLICT (account_id, address) DO NOTHING",
+            &[
+                text(&new_id()),
+                text(account_id),
+                text(customer_id),
+                text(address),
+                optional(business_scoped_user_id),
+            ],
+        )
+    }
+
+    /// Creates the development customer if it is missing (with default
+    /// categories and a subscription), binds `phone_number_id` to it, and
+    /// links the sender as a user. Every insert ignores rows that exist.
+    pub async fn bootstrap(
+        &self,
+        customer_id: &str,
+        phone_number_id: &str,
+        address: &str,
+        display_name: Option<&str>,
+    ) -> Result<(), AppError> {
+        let language = Language::Spanish;
+        let account_id = format!("acct-{phone_number_id}");
+        let user_id = new_id();
+        let mut statements =
+            vec![
+            self.prepare(
+                "INSERT INTO customers (id, name, home_currency, locale, time_zone) \
+                 VALUES (?1, ?2, 'CLP', 'es-CL', 'America/Santiago') ON CONFLICT (id) DO NOTHING",
+                &[text(customer_id), text("Cliente de desarrollo")],
+            )?,
+            self.prepare(
+                "INSERT INTO subscriptions (id, customer_id, plan, status, current_period_start, \
+                 current_period_end) SELECT ?1, ?2, 'development', 'active', \
+                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '9999-12-31T00:00:00Z' \
+                 WHERE NOT EXISTS (SELECT 1 FROM subscriptions WHERE customer_id = ?2)",
+                &[text(&new_id()), text(customer_id)],
+            )?,
+            self.prepare(
+                "INSERT INTO channel_accounts (id, customer_id, kind, external_id) \
+                 VALUES (?1, ?2, 'whatsapp', ?3) ON CONFLICT (kind, external_id) DO NOTHING",
+                &[text(&account_id), text(customer_id), text(phone_number_id)],
+            )?,
+            self.prepare(
+                "INSERT INTO users (id, customer_id, display_name, role) SELECT ?1, ?2, ?3, \
+                 CASE WHEN EXISTS (SELECT 1 FROM users WHERE customer_id = ?2) \
+                 THEN 'member' ELSE 'owner' END \
+                 WHERE NOT EXISTS (SELECT 1 FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 AND i.address = ?5)",
+                &[
+                    text(&user_id),
+                    text(customer_id),
+                    optional(display_name),
+                    text(phone_number_id),
+                    text(address),
+                ],
+            )?,
+            self.prepare(
+                "INSERT INTO channel_identities (id, account_id, customer_id, user_id, address, \
+                 status) SELECT ?1, a.id, a.customer_id, ?2, ?3, 'active' FROM channel_accounts a \
+                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 \
+                 AND EXISTS (SELECT 1 FROM users WHERE id = ?2) \
+                 ON CONFLICT (account_id, address) DO NOTHING",
+                &[text(&new_id()), text(&user_id), text(address), text(phone_number_id)],
+            )?,
+        ];
+        for (position, category) in categories::defaults(language).iter().enumerate() {
+            statements.push(self.prepare(
+                "INSERT INTO categories (id, customer_id, name, keywords, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                &[
+                    text(&new_id()),
+                    text(customer_id),
+                    text(category.name),
+                    text(&categories::keywords_column(category)),
+                    integer(position as i64),
+                ],
+            )?);
+        }
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
+    /// The customer's categories, most used in the last 90 days first, the
+    /// catch-all (the one without keywords, by position last) at the end.
+    pub async fn categories(&self, customer_id: &str) -> Result<Vec<Category>, AppError> {
+        let rows = self
+            .prepare(
+                "SELECT c.id, c.name, c.keywords FROM categories c \
+                 LEFT JOIN (SELECT category_id, count(*) AS uses FROM expenses \
+                 WHERE customer_id = ?1 AND status = 'completed' \
+                 AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-90 days') \
+                 GROUP BY category_id) u ON u.category_id = c.id \
+                 WHERE c.customer_id = ?1 \
+                 ORDER BY c.keywords = '' ASC, coalesce(u.uses, 0) DESC, c.position, c.name",
+                &[text(customer_id)],
+            )?
+            .all()
+            .await?
+            .results::<CategoryRow>()?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Category {
+                id: row.id,
+                name: row.name,
+                keywords: split_keywords(&row.keywords),
+            })
+            .collect())
+    }
+
+    /// The category a user chose before for this merchant, if any.
+    pub async fn merchant_rule(
+        &self,
+        customer_id: &str,
+        merchant: &str,
+    ) -> Result<Option<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            category_id: String,
+        }
+        let row = self
+            .prepare(
+                "SELECT category_id FROM merchant_rules WHERE customer_id = ?1 AND merchant = ?2",
+                &[text(customer_id), text(merchant)],
+            )?
+            .first::<Row>(None)
+            .await?;
+        Ok(row.map(|row| row.category_id))
+    }
+
+    /// The insert of a new expense.
+    pub fn insert_expense(
+        &self,
+        customer_id: &str,
+        user_id: Option<&str>,
+        source: &str,
+        expense: &NewExpense,
+    ) -> Result<D1PreparedStatement, AppError> {
+        let draft = &expense.draft;
+        self.prepare(
+            "INSERT INTO expenses (id, customer_id, user_id, amount_minor, currency, spent_on, \
+             description, merchant, category_id, status, confidence, classified_by, source, \
+             source_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            &[
+                text(&new_id()),
+                text(customer_id),
+                optional(user_id),
+                integer(draft.amount.minor),
+                text(draft.amount.currency.code()),
+                text(&draft.spent_on.format("%Y-%m-%d").to_string()),
+                text(&draft.description),
+                optional(draft.merchant.as_deref()),
+                optional(expense.category_id.as_deref()),
+                text(expense.status.as_str()),
+                JsValue::from_f64(expense.confidence.clamp(0.0, 1.0)),
+                text(expense.classifier.as_str()),
+                text(source),
+                text(&expense.source_id),
+            ],
+        )
+    }
+
+    /// The update that sets the category the user chose; it completes a
+    /// pending expense and corrects a completed one, never a deleted one.
+    pub fn set_category(
+        &self,
+        customer_id: &str,
+        source_id: &str,
+        category_id: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            "UPDATE expenses SET category_id = ?3, status = 'completed', confidence = 1.0, \
+             classified_by = 'user', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE customer_id = ?1 AND source_message_id = ?2 AND status != 'deleted' \
+             AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)",
+            &[text(customer_id), text(source_id), text(category_id)],
+        )
+    }
+
+    /// The upsert of a merchant rule.
+    pub fn learn_rule(
+        &self,
+        customer_id: &str,
+        merchant: &str,
+        category_id: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            "INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (customer_id, merchant) DO UPDATE SET category_id = excluded.category_id",
+            &[text(customer_id), text(merchant), text(category_id)],
+        )
+    }
+
+    /// Commits one message's writes together with its ledger row.
+    pub async fn commit(
+        &self,
+        message_id: &str,
+        customer_id: Option<&str>,
+        outcome: &str,
+        mut statements: Vec<D1PreparedStatement>,
+    ) -> Result<Commit, AppError> {
+        statements.push(self.prepare(
+            "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)",
+            &[text(message_id), optional(customer_id), text(outcome)],
+        )?);
+        match self.db.batch(statements).await {
+            Ok(_) => Ok(Commit::Committed),
+            Err(error) => {
+                let detail = format!("{error:?}");
+                if detail.contains("UNIQUE constraint failed")
+                    || detail.contains("SQLITE_CONSTRAINT_PRIMARYKEY")
+                {
+                    Ok(Commit::Duplicate)
+                } else {
+                    Err(AppError::Storage(detail))
+                }
+            }
+        }
+    }
+}
+
+/// A new random id (UUID v4, from the platform's `crypto.getRandomValues`).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
