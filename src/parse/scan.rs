@@ -1,0 +1,367 @@
+//! Finding the amounts in a line: a number in digits or words, with an
+//! optional currency before or after it and an optional multiplier (`k`,
+//! `mil`, `lucas`), and then deciding which numbers are not amounts at all:
+//! phone numbers, years and quantities (`2 cafés 3500`).
+
+use crate::money::Money;
+
+use super::amount::{read_number, to_money, Decimal};
+use super::currency::{self, Mark, Multiplier};
+use super::token::{Kind, Token};
+use super::words::read_words;
+use super::ParseContext;
+
+/// An amount found in a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Span {
+    /// Token range of the amount with its currency and multiplier.
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// Possible amounts, most likely first; never empty.
+    pub(super) candidates: Vec<Money>,
+    /// Whether `candidates` holds the one reading.
+    pub(super) exact: bool,
+    /// The value of a bare number of plain digits, with no currency or
+    /// multiplier; only these can be years or quantities.
+    pub(super) plain: Option<u64>,
+}
+
+/// How the text around a number is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A whole message: small numbers in words (`un café`) and years are
+    /// not amounts.
+    Message,
+    /// An answer to "how much was it?": any number is the amount.
+    Answer,
+}
+
+/// Words between two amounts that start a new expense.
+pub(super) fn is_connector(token: &Token<'_>) -> bool {
+    matches!(
+        token.folded.as_str(),
+        "y" | "e" | "and" | "+" | "," | ";" | "&" | "mas" | "plus" | "tambien" | "also"
+    )
+}
+
+/// Finds the amounts in `tokens`, ignoring the tokens where `skip` is set
+/// (dates, already read).
+pub(super) fn find_amounts(
+    tokens: &[Token<'_>],
+    skip: &[bool],
+    context: &ParseContext<'_>,
+    mode: Mode,
+) -> Vec<Span> {
+    let phones = phone_mask(tokens);
+    let blocked = |index: usize| skip.get(index).copied().unwrap_or(true) || phones[index];
+
+    let mut spans = Vec::new();
+    let mut index = 0;
+    while index < tokens.len() {
+        if !blocked(index) {
+            if let Some(span) = read_at(tokens, &blocked, index, context, mode) {
+                index = span.end;
+                spans.push(span);
+                continue;
+            }
+        }
+        index += 1;
+    }
+    if mode == Mode::Message {
+        drop_years(tokens, &mut spans, context);
+    }
+    merge_adjacent(tokens, &mut spans, context);
+    drop_quantities(tokens, &mut spans, context);
+    spans
+}
+
+fn read_at(
+    tokens: &[Token<'_>],
+    blocked: &dyn Fn(usize) -> bool,
+    start: usize,
+    context: &ParseContext<'_>,
+    mode: Mode,
+) -> Option<Span> {
+    let usable = |index: usize| index < tokens.len() && !blocked(index);
+
+    let mut prefix = None;
+    let mut cursor = start;
+    if let Some(mark) = prefix_mark(&tokens[start]) {
+        if usable(start + 1) {
+            prefix = Some(mark);
+            cursor = start + 1;
+        }
+    }
+
+    let (values, length, plain) = read_value(tokens, cursor, context, mode, prefix.is_some())?;
+    cursor += length;
+
+    let mut multiplier = None;
+    if usable(cursor) && tokens[cursor].kind == Kind::Word {
+        multiplier = currency::multiplier(&tokens[cursor].folded);
+    }
+    let mut values = values;
+    if let Some(found) = multiplier {
+        cursor += 1;
+        let trailing = trailing_hundreds(tokens, cursor, found, usable(cursor));
+        values = apply_multiplier(&values, found, trailing, context.locale)?;
+        cursor += trailing.map_or(0, |(_, length)| length);
+    }
+
+    let mut suffix = None;
+    // A symbol or code right before another number belongs to that number
+    // (`uber 5000 $3000`).
+    let starts_next = tokens.get(cursor).is_some_and(|token| prefix_mark(token).is_some())
+        && tokens.get(cursor + 1).is_some_and(|next| next.kind == Kind::Number);
+    if prefix.is_none() && usable(cursor) && !starts_next {
+        if let Some(mark) = suffix_mark(&tokens[cursor]) {
+            suffix = Some(mark);
+            cursor += 1;
+            if let Mark::Pesos = mark {
+                let nationality = tokens.get(cursor).and_then(|t| currency::peso_nationality(&t.folded));
+                if let (Some(found), true) = (nationality, usable(cursor)) {
+                    suffix = Some(Mark::Explicit(found));
+                    cursor += 1;
+                }
+            }
+        }
+    }
+
+    let currencies = match prefix.or(suffix) {
+        Some(mark) => mark.resolve(context.home_currency),
+        None => vec![context.home_currency],
+    };
+    let (candidates, exact) = to_money(&values, &currencies);
+    if candidates.is_empty() {
+        return None;
+    }
+    let marked = prefix.is_some() || suffix.is_some() || multiplier.is_some();
+    Some(Span {
+        start,
+        end: cursor,
+        candidates,
+        exact,
+        plain: if marked { None } else { plain },
+    })
+}
+
+fn prefix_mark(token: &Token<'_>) -> Option<Mark> {
+    match token.kind {
+        Kind::Symbol => currency::symbol_mark(&token.folded),
+        Kind::Word => currency::code_mark(&token.folded),
+        _ => None,
+    }
+}
+
+fn suffix_mark(token: &Token<'_>) -> Option<Mark> {
+    match token.kind {
+        Kind::Symbol => currency::symbol_mark(&token.folded),
+        Kind::Word => currency::name_mark(&token.folded),
+        _ => None,
+    }
+}
+
+fn is_marker_word(token: &Token<'_>) -> bool {
+    token.kind == Kind::Word
+        && (currency::name_mark(&token.folded).is_some()
+            || currency::multiplier(&token.folded).is_some())
+}
+
+/// Reads the number at `index`, in digits or words. Returns its readings,
+/// how many tokens it spans and, for plain digits, its value.
+fn read_value(
+    tokens: &[Token<'_>],
+    index: usize,
+    context: &ParseContext<'_>,
+    mode: Mode,
+    has_prefix: bool,
+) -> Option<(Vec<Decimal>, usize, Option<u64>)> {
+    let token = tokens.get(index)?;
+    if token.kind == Kind::Number {
+        // A number glued to a word is part of it (`covid19`, `2x`, `3ro`),
+        // unless the word is a currency or multiplier (`usd20`, `1k`).
+        let previous = index.checked_sub(1).and_then(|i| tokens.get(i));
+        let glued_before = !token.space_before
+            && previous.is_some_and(|p| (p.kind == Kind::Word && !is_marker_word(p)) || p.is("#"));
+        let next = tokens.get(index + 1).filter(|next| !next.space_before);
+        let glued_after = next.is_some_and(|n| {
+            (n.kind == Kind::Word && !is_marker_word(n)) || matches!(n.text, "-" | "°" | "#" | "*")
+        });
+        if (glued_before && !has_prefix) || glued_after {
+            return None;
+        }
+        let values = read_number(token.text, context.locale)?;
+        let plain = token.is_plain_digits().then(|| token.text.parse().ok()).flatten();
+        return Some((values, 1, plain));
+    }
+
+    let number = read_words(tokens, index)?;
+    let next_is_marker = tokens.get(index + number.length).is_some_and(is_marker_word);
+    // In a message, `un café` and `dos cafés` count things, and `medio`
+    // needs a multiplier (`media luca`).
+    let accepted = match mode {
+        Mode::Answer => true,
+        Mode::Message => {
+            next_is_marker || (!number.is_article && !number.is_half && number.value.digits >= 100)
+        }
+    };
+    if !accepted {
+        return None;
+    }
+    Some((vec![number.value], number.length, None))
+}
+
+/// Number words under a thousand after `mil` (`2 mil quinientos`).
+fn trailing_hundreds(
+    tokens: &[Token<'_>],
+    index: usize,
+    multiplier: Multiplier,
+    usable: bool,
+) -> Option<(u64, usize)> {
+    if !usable || multiplier.factor != 1_000 || multiplier.slang {
+        return None;
+    }
+    let number = read_words(tokens, index)?;
+    if number.is_article || number.is_half || number.value.digits >= 1_000 {
+        return None;
+    }
+    Some((number.value.digits, number.length))
+}
+
+/// Multiplies every reading by the multiplier, adding the trailing part of
+/// `2 mil quinientos`. Slang outside the places that speak it also keeps the
+/// unmultiplied reading, so the user is asked.
+fn apply_multiplier(
+    values: &[Decimal],
+    multiplier: Multiplier,
+    trailing: Option<(u64, usize)>,
+    locale: &str,
+) -> Option<Vec<Decimal>> {
+    let mut readings = Vec::new();
+    for value in values {
+        let mut scaled = value.times(multiplier.factor)?;
+        if let Some((extra, _)) = trailing {
+            let extra = Decimal::whole(extra).times(10_u64.checked_pow(scaled.scale)?)?;
+            scaled.digits = scaled.digits.checked_add(extra.digits)?;
+        }
+        readings.push(scaled);
+    }
+    if multiplier.slang && !currency::slang_is_local(locale) {
+        readings.extend_from_slice(values);
+    }
+    Some(readings)
+}
+
+/// Marks tokens that form a phone number: seven digits or more that start
+/// with `+`, contain `-` (`555-1234`) or come in three groups or more
+/// (`9 8765 4321`).
+fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
+    let mut mask = vec![false; tokens.len()];
+    let is_digits = |token: &Token<'_>| {
+        token.kind == Kind::Number
+            && token.text.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    };
+    let mut index = 0;
+    while index < tokens.len() {
+        if !is_digits(&tokens[index]) {
+            index += 1;
+            continue;
+        }
+        let mut end = index + 1;
+        while end < tokens.len() && is_digits(&tokens[end]) && tokens[end].space_before {
+            end += 1;
+        }
+        let run = &tokens[index..end];
+        let digits: usize = run.iter().map(|t| t.text.bytes().filter(u8::is_ascii_digit).count()).sum();
+        let has_plus = tokens[index].text.starts_with('+');
+        let has_dash = run.iter().any(|t| t.text.contains('-'));
+        if digits >= 7 && (has_plus || has_dash || run.len() >= 3) {
+            mask[index..end].fill(true);
+        }
+        index = end;
+    }
+    mask
+}
+
+/// Drops plain four-digit numbers that read as years (`matrícula 2026
+/// 350000`, `año 2025`); a lone number that could be this year is kept but
+/// must be confirmed.
+fn drop_years(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
+    use chrono::Datelike;
+    let is_year = |span: &Span| span.plain.is_some_and(|v| (1900..=2100).contains(&v)) && tokens[span.start].text.len() == 4;
+    let has_other = spans.iter().any(|span| !is_year(span));
+    let this_year = u64::try_from(context.today.year()).unwrap_or_default();
+    spans.retain_mut(|span| {
+        if !is_year(span) {
+            return true;
+        }
+        let previous = span.start.checked_sub(1).map_or("", |i| tokens[i].folded.as_str());
+        if has_other || matches!(previous, "ano" | "year" | "del" | "temporada" | "modelo") {
+            return false;
+        }
+        if span.plain.is_some_and(|v| v.abs_diff(this_year) <= 1) {
+            span.exact = false;
+        }
+        true
+    });
+}
+
+/// Joins two bare numbers in a row: `12 500` (a space for thousands) is
+/// asked as 12,500; a small first number is a quantity (`2 3500`); other
+/// pairs become one question with both numbers.
+fn merge_adjacent(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
+    let mut index = 0;
+    while index + 1 < spans.len() {
+        let (first, second) = (&spans[index], &spans[index + 1]);
+        let (Some(a), Some(b)) = (first.plain, second.plain) else {
+            index += 1;
+            continue;
+        };
+        if first.end != second.start {
+            index += 1;
+            continue;
+        }
+        let mut merged = second.clone();
+        merged.start = first.start;
+        merged.exact = false;
+        merged.plain = None;
+        if (1..1_000).contains(&a) && tokens[second.start].text.len() == 3 {
+            let joined = Decimal::whole(a * 1_000 + b);
+            let (candidates, _) = to_money(&[joined], &[context.home_currency]);
+            merged.candidates = candidates;
+            merged.candidates.extend(second.candidates.iter().copied());
+        } else if a < 100 {
+            // The first number is a quantity and stays in the description.
+            spans.remove(index);
+            continue;
+        } else {
+            merged.candidates = first.candidates.clone();
+            merged.candidates.extend(second.candidates.iter().copied());
+        }
+        spans[index] = merged;
+        spans.remove(index + 1);
+        index += 1;
+    }
+}
+
+/// Drops small bare numbers followed by a word (`2 cafés 3500`) when the
+/// line has another amount: they count things. In a currency without
+/// decimals any such number is a quantity, since nothing costs 2 pesos; in
+/// other currencies only one at the start of a part (`2 coffees $8`, not
+/// `lunch 12 coffee 4`).
+fn drop_quantities(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
+    let no_decimals = context.home_currency.exponent() == 0;
+    let eligible = |span: &Span| {
+        let small = span.plain.is_some_and(|value| value < 100);
+        let next_is_word = tokens
+            .get(span.end)
+            .is_some_and(|next| next.kind == Kind::Word && !is_connector(next));
+        let previous = span.start.checked_sub(1).map(|i| &tokens[i]);
+        let at_part_start = previous.is_none_or(|p| is_connector(p) || super::text::is_filler(p) || p.kind == Kind::Punct);
+        small && next_is_word && (no_decimals || at_part_start)
+    };
+    if spans.iter().all(eligible) {
+        return;
+    }
+    spans.retain(|span| !eligible(span));
+}

@@ -1,0 +1,132 @@
+// Loopback stand-ins for the third-party HTTP APIs the worker calls: Kapso,
+// Telegram, the Workers AI stand-in's backend and Sentry. Each request is
+// recorded; answers are scripted per service (status, body, delay), so tests
+// can make a service fail, throttle or hang.
+//
+// As a program (`node tools/mock-apis.mjs [port]`, used by scripts/dev) it
+// prints what the bot would have sent. As a module, tests call
+// startMockApis() and read `requests`.
+import http from "node:http";
+
+const SERVICES = ["kapso", "telegram", "ai", "sentry"];
+
+function defaultAnswer(service, request) {
+  switch (service) {
+    case "kapso":
+      if (request.body && request.body.status === "read") return { status: 200, body: { success: true } };
+      return {
+        status: 200,
+        body: {
+          messaging_product: "whatsapp",
+          contacts: [{ input: request.body?.to, wa_id: request.body?.to }],
+          messages: [{ id: `wamid.mock.${request.seq}` }],
+        },
+      };
+    case "telegram":
+      return { status: 200, body: { ok: true, result: { message_id: request.seq } } };
+    case "ai":
+      // No opinion: the worker falls back to its keyword classifier.
+      return { status: 200, body: { response: '{"category": null, "confidence": 0, "merchant": null}' } };
+    default:
+      return { status: 200, body: { id: "0" } };
+  }
+}
+
+function serviceOf(path) {
+  const first = path.split("/")[1] ?? "";
+  if (SERVICES.includes(first)) return first;
+  if (/^\/api\/\d+\/(envelope|store)\/?/.test(path)) return "sentry";
+  return null;
+}
+
+/**
+ * Starts the mock server on 127.0.0.1. `port` 0 picks a free port.
+ * Returns { port, url, requests, script(service, answers), reset(), close() }.
+ */
+export async function startMockApis({ port = 0, log = false } = {}) {
+  const requests = [];
+  const scripts = Object.fromEntries(SERVICES.map((s) => [s, []]));
+  const handlers = Object.fromEntries(SERVICES.map((s) => [s, null]));
+  let seq = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", async () => {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const path = new URL(req.url, "http://127.0.0.1").pathname;
+      const service = serviceOf(path);
+      let body = raw;
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        // Sentry envelopes are newline-separated JSON; keep the text.
+      }
+      const record = { seq: ++seq, service, method: req.method, path, headers: req.headers, body, raw, at: Date.now() };
+      if (!service) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "no mock for this path" }));
+        return;
+      }
+      requests.push(record);
+      if (log) printRequest(record);
+      const scripted = scripts[service].shift();
+      const handler = handlers[service];
+      const answer = scripted ?? (handler ? await handler(record) : null) ?? defaultAnswer(service, record);
+      if (answer.hang) return; // never answers: the caller's timeout must fire
+      if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      const headers = { "content-type": "application/json", ...(answer.headers ?? {}) };
+      res.writeHead(answer.status ?? 200, headers);
+      res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? {}));
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const actualPort = server.address().port;
+  return {
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    requests,
+    /** Queues answers for the next requests to `service`, in order. */
+    script(service, ...answers) {
+      scripts[service].push(...answers);
+    },
+    /** Answers every request to `service` with `fn(record)` (null: default). */
+    handle(service, fn) {
+      handlers[service] = fn;
+    },
+    reset() {
+      requests.length = 0;
+      for (const s of SERVICES) {
+        scripts[s].length = 0;
+        handlers[s] = null;
+      }
+    },
+    close() {
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function printRequest(record) {
+  const { service, body } = record;
+  if (service === "kapso") {
+    if (body?.status === "read") return;
+    const text = body?.text?.body ?? body?.interactive?.body?.text ?? JSON.stringify(body);
+    const options = body?.interactive?.action?.buttons?.map((b) => `[${b.reply.title}]`).join(" ") ?? "";
+    console.log(`→ WhatsApp to ${body?.to}: ${text} ${options}`.trimEnd());
+  } else if (service === "telegram") {
+    console.log(`→ Telegram: ${body?.text}`);
+  } else {
+    console.log(`→ ${service}: ${record.path}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.argv[2] ?? 8790);
+  const mocks = await startMockApis({ port, log: true });
+  console.log(`mock Kapso, Telegram, AI and Sentry listening on ${mocks.url}`);
+}
