@@ -215,7 +215,9 @@ impl Store {
     ) -> Result<(), AppError> {
         let language = Language::Spanish;
         let account_id = format!("acct-{phone_number_id}");
-        let user_id = new_id();
+        // Derived from the sender, so that concurrent first messages create
+        // one user, not one each.
+        let user_id = stable_id("user", &[customer_id, phone_number_id, address]);
         let mut statements =
             vec![
             self.prepare(
@@ -241,7 +243,8 @@ impl Store {
                  THEN 'member' ELSE 'owner' END \
                  WHERE NOT EXISTS (SELECT 1 FROM channel_identities i \
                  JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 AND i.address = ?5)",
+                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 AND i.address = ?5) \
+                 ON CONFLICT (id) DO NOTHING",
                 &[
                     text(&user_id),
                     text(customer_id),
@@ -412,6 +415,18 @@ impl Store {
             }
         }
     }
+}
+
+/// An id derived from `parts`: the first 128 bits of their SHA-256, in hex.
+/// It names no personal data, because the hash cannot be read back.
+pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    format!("{prefix}-{}", hex::encode(&hasher.finalize()[..16]))
 }
 
 /// A new random id (UUID v4, from the platform's `crypto.getRandomValues`).
