@@ -57,7 +57,7 @@ pub(super) fn read_number(raw: &str, locale: &str) -> Option<Vec<Decimal>> {
 
     let last_separator = raw.rfind(['.', ',']);
     let readings = match last_separator {
-        None => vec![whole_digits(raw)?],
+        None => vec![Decimal::whole(whole_digits(raw)?)],
         Some(position) => {
             let separator = raw[position..].chars().next()?;
             let (head, tail) = (&raw[..position], &raw[position + 1..]);

@@ -43,7 +43,15 @@ impl Mark {
             Mark::Dollar if DOLLAR_SIGN_HOMES.contains(&home) => vec![home],
             Mark::Dollar => vec![Currency::Usd],
             Mark::Pesos if PESO_HOMES.contains(&home) => vec![home],
-            Mark::Pesos => PESO_HOMES.to_vec(),
+            // Mexico's peso first: the one most often met by a customer
+            // whose home currency is not a peso.
+            Mark::Pesos => vec![
+                Currency::Mxn,
+                Currency::Cop,
+                Currency::Clp,
+                Currency::Ars,
+                Currency::Uyu,
+            ],
         }
     }
 }

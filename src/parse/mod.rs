@@ -4,10 +4,28 @@
 //! Pure functions of the text and a [`ParseContext`] (locale, home currency,
 //! today's date in the customer's time zone). Deciding what to do with an
 //! ambiguous reading is left to `flow`; this module only reports it.
+//!
+//! A message is read line by line. In each line dates are found first
+//! ([`date`]), then amounts ([`scan`], which uses [`amount`], [`currency`]
+//! and [`words`]); a line with several amounts is split between them, and
+//! what is left of each part becomes its description ([`text`]) and merchant
+//! ([`merchant`]).
+
+mod amount;
+mod currency;
+mod date;
+mod merchant;
+mod scan;
+mod text;
+mod token;
+mod words;
 
 use chrono::NaiveDate;
 
 use crate::money::{Currency, Money};
+
+use scan::{Mode, Span};
+use token::{tokenize, Kind, Token};
 
 /// What the parser needs to know about the customer.
 #[derive(Debug, Clone, Copy)]
@@ -44,12 +62,10 @@ pub enum Item {
     },
     /// The amount has more than one reading (`12,500` where the locale cannot
     /// decide, `3,5` in a currency without decimals). `draft.amount` is the
-    /// first candidate; the user picks one of `candidates`.
-    AmbiguousAmount {
-        draft: Draft,
-        candidates: Vec<Money>,
-    },
-    /// The text names a date after today.
+    /// first candidate; the user picks one of `candidates`. `draft.spent_on`
+    /// may be in the future: the amount is asked about first.
+    AmbiguousAmount { draft: Draft, candidates: Vec<Money> },
+    /// The text names a date after today; the amount is exact.
     FutureDate { draft: Draft },
 }
 
@@ -57,6 +73,7 @@ pub enum Item {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
     Greeting,
+    /// Thanks and acknowledgements (`gracias`, `ok`, `👍`).
     Thanks,
     Question,
 }
@@ -65,85 +82,239 @@ pub enum SmallTalk {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmountReading {
     Exact(Money),
+    /// Several readings, most likely first.
     Ambiguous(Vec<Money>),
     None,
 }
 
-/// Reads every expense in `text`. An empty result means the text is not an
-/// expense at all (small talk, an empty message).
+/// Reads every expense in `text`, in order. An empty result means the text is
+/// not an expense at all (small talk, an empty message).
 pub fn parse_message(text: &str, context: &ParseContext<'_>) -> Vec<Item> {
     if small_talk(text).is_some() {
         return Vec::new();
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.is_empty() {
-        return Vec::new();
-    }
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let several_lines = lines.len() > 1;
 
-    let mut amount = None;
-    let mut rest = Vec::new();
-    for word in &words {
-        match parse_amount(word, context) {
-            AmountReading::Exact(money) if amount.is_none() => amount = Some(money),
-            _ => rest.push(*word),
+    let mut items = Vec::new();
+    // A line that only names a date (`ayer:`) dates the lines after it.
+    let mut header_date = None;
+    for line in lines {
+        if several_lines && small_talk(line).is_some() {
+            continue;
+        }
+        let parsed = parse_line(line, context);
+        if several_lines && parsed.is_header() {
+            header_date = parsed.line_date.or(header_date);
+            continue;
+        }
+        for part in parsed.parts {
+            let spent_on = part.date.or(parsed.line_date).or(header_date).unwrap_or(context.today);
+            items.push(part.into_item(spent_on, context.today));
         }
     }
-    let description = rest.join(" ").to_lowercase();
-    let merchant = None;
-    match amount {
-        Some(amount) => vec![Item::Expense(Draft {
-            amount,
-            spent_on: context.today,
-            description,
-            merchant,
-        })],
-        None => vec![Item::MissingAmount {
-            description,
-            merchant,
-            spent_on: context.today,
-        }],
-    }
+    items
 }
 
-/// Reads a bare amount such as `12500` or `8.40`.
+/// Reads an answer to "how much was it?": `12500`, `$12.500`, `12 lucas`,
+/// `8.40 usd`, `doce mil`.
 pub fn parse_amount(text: &str, context: &ParseContext<'_>) -> AmountReading {
-    let trimmed = text.trim();
-    if trimmed.is_empty()
-        || !trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    {
-        return AmountReading::None;
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tokens = tokenize(&line);
+    let skip = vec![false; tokens.len()];
+    let spans = scan::find_amounts(&tokens, &skip, context, Mode::Answer);
+    match spans.as_slice() {
+        [] => AmountReading::None,
+        [span] if span.exact => span.candidates.first().map_or(AmountReading::None, |&amount| {
+            AmountReading::Exact(amount)
+        }),
+        _ => {
+            let mut candidates: Vec<Money> = Vec::new();
+            for amount in spans.iter().flat_map(|span| span.candidates.iter()) {
+                if !candidates.contains(amount) {
+                    candidates.push(*amount);
+                }
+            }
+            AmountReading::Ambiguous(candidates)
+        }
     }
-    let currency = context.home_currency;
-    let (decimal, _) = crate::money::separators(context.locale);
-    let normalised: String = trimmed
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == decimal)
-        .map(|c| if c == decimal { '.' } else { c })
-        .collect();
-    let Ok(value) = normalised.parse::<f64>() else {
-        return AmountReading::None;
-    };
-    let minor = (value * 10_f64.powi(currency.exponent() as i32)).round() as i64;
-    if minor <= 0 {
-        return AmountReading::None;
-    }
-    AmountReading::Exact(Money::new(minor, currency))
 }
 
-/// Recognises greetings, thanks and questions that are not expenses.
+/// Recognises greetings, thanks and questions that are not expenses. Any
+/// amount in the text makes it an expense (`hola, uber 5000`).
 pub fn small_talk(text: &str) -> Option<SmallTalk> {
-    let lower = text.trim().to_lowercase();
-    let word = lower.trim_matches(|c: char| !c.is_alphanumeric());
-    match word {
-        "hola" | "hi" | "hello" | "buenas" | "buenos dias" | "buenos días" => {
-            Some(SmallTalk::Greeting)
-        }
-        "gracias" | "thanks" | "thank you" | "ok" => Some(SmallTalk::Thanks),
-        _ if lower.ends_with('?') && !lower.chars().any(|c| c.is_ascii_digit()) => {
-            Some(SmallTalk::Question)
-        }
-        _ => None,
+    if let Some(kind) = text::fixed_phrase(text) {
+        return Some(kind);
+    }
+    let kind = text::small_talk_words(text)?;
+    // The locale and home currency only change how an amount reads, not
+    // whether there is one.
+    let probe = ParseContext {
+        locale: "es",
+        home_currency: Currency::Usd,
+        today: NaiveDate::default(),
+    };
+    let has_amount = text.lines().any(|line| !parse_line(line, &probe).spans_empty());
+    (!has_amount).then_some(kind)
+}
+
+/// One line, read.
+struct ParsedLine {
+    parts: Vec<Part>,
+    /// The first date the line names.
+    line_date: Option<NaiveDate>,
+    /// Whether the line ends with `:` (`gastos de ayer:`).
+    ends_with_colon: bool,
+}
+
+impl ParsedLine {
+    fn spans_empty(&self) -> bool {
+        self.parts.iter().all(|part| part.amount.is_none())
+    }
+
+    /// A line with no amount that introduces the next lines: a date alone
+    /// (`ayer`) or text ending with `:`.
+    fn is_header(&self) -> bool {
+        let only_date = self.parts.iter().all(|part| part.description.is_empty());
+        self.spans_empty() && (only_date || self.ends_with_colon)
     }
 }
+
+/// One expense of a line before its date is settled.
+struct Part {
+    description: String,
+    merchant: Option<String>,
+    amount: Option<Span>,
+    date: Option<NaiveDate>,
+}
+
+impl Part {
+    fn into_item(self, spent_on: NaiveDate, today: NaiveDate) -> Item {
+        let Some(span) = self.amount else {
+            return Item::MissingAmount {
+                description: self.description,
+                merchant: self.merchant,
+                spent_on,
+            };
+        };
+        let Some(&amount) = span.candidates.first() else {
+            return Item::MissingAmount {
+                description: self.description,
+                merchant: self.merchant,
+                spent_on,
+            };
+        };
+        let draft = Draft {
+            amount,
+            spent_on,
+            description: self.description,
+            merchant: self.merchant,
+        };
+        if !span.exact {
+            Item::AmbiguousAmount {
+                draft,
+                candidates: span.candidates,
+            }
+        } else if spent_on > today {
+            Item::FutureDate { draft }
+        } else {
+            Item::Expense(draft)
+        }
+    }
+}
+
+fn parse_line(line: &str, context: &ParseContext<'_>) -> ParsedLine {
+    let tokens = tokenize(line);
+    let dates = date::find_dates(&tokens, context.today, context.locale);
+    let mut skip = vec![false; tokens.len()];
+    for found in &dates {
+        skip[found.start..found.end].fill(true);
+    }
+    let spans = scan::find_amounts(&tokens, &skip, context, Mode::Message);
+
+    let mut in_amount = vec![false; tokens.len()];
+    for span in &spans {
+        in_amount[span.start..span.end].fill(true);
+    }
+    let keep = |index: usize| !skip[index] && !in_amount[index];
+
+    let ranges = split_parts(&tokens, &skip, &spans);
+    let mut spans = spans.into_iter();
+    let parts = ranges
+        .into_iter()
+        .map(|(range, has_amount)| {
+            let description = text::describe(&tokens, range.clone(), keep);
+            let merchant = merchant::find_merchant(&description);
+            let date = dates
+                .iter()
+                .filter(|found| range.contains(&found.start))
+                .find_map(|found| found.date);
+            Part {
+                description,
+                merchant,
+                amount: if has_amount { spans.next() } else { None },
+                date,
+            }
+        })
+        .collect();
+
+    ParsedLine {
+        parts,
+        line_date: dates.iter().find_map(|found| found.date),
+        ends_with_colon: line.trim_end().ends_with(':'),
+    }
+}
+
+/// Splits a line into one token range per expense, each with whether it
+/// holds the next amount. Between two amounts the split is at the first
+/// connector (`y`, `,`, `and`, `+`); without one it follows the line's
+/// order: right after an amount when descriptions come first (`uber 5000
+/// almuerzo 8000`), right before one when amounts come first (`5000 uber
+/// 8000 almuerzo`). After the last amount, a connector followed by words
+/// starts an expense without amount (`uber 5000 y almuerzo`).
+fn split_parts(
+    tokens: &[Token<'_>],
+    skip: &[bool],
+    spans: &[Span],
+) -> Vec<(std::ops::Range<usize>, bool)> {
+    let Some(first) = spans.first() else {
+        return vec![(0..tokens.len(), false)];
+    };
+    let is_text = |index: usize| {
+        let token = &tokens[index];
+        !skip[index] && token.kind == Kind::Word && !text::is_filler(token)
+    };
+    let description_first = (0..first.start).any(is_text);
+
+    let mut cuts = Vec::new();
+    for pair in spans.windows(2) {
+        let gap = pair[0].end..pair[1].start;
+        let connector = gap.clone().find(|&index| !skip[index] && scan::is_connector(&tokens[index]));
+        let cut = match connector {
+            Some(index) => index,
+            None if description_first => pair[0].end,
+            None => pair[1].start,
+        };
+        cuts.push(cut);
+    }
+
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        parts.push((start..cut, true));
+        start = cut;
+    }
+    let last_end = spans.last().map_or(tokens.len(), |span| span.end);
+    let trailing = tokens.get(last_end).is_some_and(scan::is_connector)
+        && (last_end + 1..tokens.len()).any(is_text);
+    if description_first && trailing {
+        parts.push((start..last_end, true));
+        parts.push((last_end..tokens.len(), false));
+    } else {
+        parts.push((start..tokens.len(), true));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests;

@@ -344,8 +344,9 @@ fn merge_adjacent(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseCo
     }
 }
 
-/// Drops small bare numbers followed by a word (`2 cafés 3500`) when the
-/// line has another amount: they count things. In a currency without
+/// Drops small bare numbers followed by a word that is not filler (`2 cafés
+/// 3500`, but not `20 on lunch`) when the line has another amount: they
+/// count things. In a currency without
 /// decimals any such number is a quantity, since nothing costs 2 pesos; in
 /// other currencies only one at the start of a part (`2 coffees $8`, not
 /// `lunch 12 coffee 4`).
@@ -355,7 +356,7 @@ fn drop_quantities(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseC
         let small = span.plain.is_some_and(|value| value < 100);
         let next_is_word = tokens
             .get(span.end)
-            .is_some_and(|next| next.kind == Kind::Word && !is_connector(next));
+            .is_some_and(|next| next.kind == Kind::Word && !is_connector(next) && !super::text::is_filler(next));
         let previous = span.start.checked_sub(1).map(|i| &tokens[i]);
         let at_part_start = previous.is_none_or(|p| is_connector(p) || super::text::is_filler(p) || p.kind == Kind::Punct);
         small && next_is_word && (no_decimals || at_part_start)
