@@ -33,6 +33,7 @@ pub mod platform;
 pub mod reply;
 pub mod runner;
 pub mod signature;
+pub mod sql;
 pub mod store;
 pub mod telegram;
 

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::flow::NewExpense;
 use crate::model::{split_keywords, Category, Customer, Language};
 use crate::money::Currency;
+use crate::sql;
 
 /// A customer's account on a channel, with the customer it belongs to.
 #[derive(Debug, Clone)]
@@ -90,9 +91,6 @@ fn integer(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
-const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.home_currency, c.locale, c.time_zone, \
-                                c.confidence_threshold";
-
 impl Store {
     pub fn new(db: D1Database) -> Store {
         Store { db }
@@ -105,7 +103,7 @@ impl Store {
     /// Runs `SELECT 1` for the health check.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db
-            .prepare("SELECT 1 AS ok")
+            .prepare(sql::PING)
             .first::<serde_json::Value>(None)
             .await?;
         Ok(())
@@ -114,10 +112,7 @@ impl Store {
     /// Whether a WhatsApp message was already handled to the end.
     pub async fn is_processed(&self, message_id: &str) -> Result<bool, AppError> {
         let row = self
-            .prepare(
-                "SELECT 1 AS seen FROM inbound_messages WHERE message_id = ?1",
-                &[text(message_id)],
-            )?
+            .prepare(sql::IS_PROCESSED, &[text(message_id)])?
             .first::<serde_json::Value>(None)
             .await?;
         Ok(row.is_some())
@@ -130,12 +125,8 @@ impl Store {
         kind: &str,
         external_id: &str,
     ) -> Result<Option<Account>, AppError> {
-        let sql = format!(
-            "SELECT a.id AS account_id, {CUSTOMER_COLUMNS} FROM channel_accounts a \
-             JOIN customers c ON c.id = a.customer_id WHERE a.kind = ?1 AND a.external_id = ?2"
-        );
         let row = self
-            .prepare(&sql, &[text(kind), text(external_id)])?
+            .prepare(sql::ACCOUNT_BY_ADDRESS, &[text(kind), text(external_id)])?
             .first::<CustomerRow>(None)
             .await?;
         Ok(row.map(|row| Account {
@@ -146,11 +137,8 @@ impl Store {
 
     /// Loads a customer by id.
     pub async fn customer(&self, customer_id: &str) -> Result<Option<Customer>, AppError> {
-        let sql = format!(
-            "SELECT NULL AS account_id, {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1"
-        );
         let row = self
-            .prepare(&sql, &[text(customer_id)])?
+            .prepare(sql::CUSTOMER_BY_ID, &[text(customer_id)])?
             .first::<CustomerRow>(None)
             .await?;
         Ok(row.map(CustomerRow::into_customer))
@@ -166,9 +154,7 @@ impl Store {
     ) -> Result<Option<Identity>, AppError> {
         let row = self
             .prepare(
-                "SELECT id, user_id, status FROM channel_identities WHERE account_id = ?1 \
-                 AND (address = ?2 OR (?3 IS NOT NULL AND business_scoped_user_id = ?3)) \
-                 ORDER BY status = 'active' DESC LIMIT 1",
+                sql::IDENTITY_BY_SENDER,
                 &[
                     text(account_id),
                     optional(phone),
@@ -190,9 +176,7 @@ impl Store {
         business_scoped_user_id: Option<&str>,
     ) -> Result<D1PreparedStatement, AppError> {
         self.prepare(
-            "INSERT INTO channel_identities (id, account_id, customer_id, address, \
-             business_scoped_user_id, status) VALUES (?1, ?2, ?3, ?4, ?5, 'pending') \
-             ON CONFLICT (account_id, address) DO NOTHING",
+            sql::INSERT_PENDING_IDENTITY,
             &[
                 text(&new_id()),
                 text(account_id),
@@ -218,33 +202,21 @@ impl Store {
         // Derived from the sender, so that concurrent first messages create
         // one user, not one each.
         let user_id = stable_id("user", &[customer_id, phone_number_id, address]);
-        let mut statements =
-            vec![
+        let mut statements = vec![
             self.prepare(
-                "INSERT INTO customers (id, name, home_currency, locale, time_zone) \
-                 VALUES (?1, ?2, 'CLP', 'es-CL', 'America/Santiago') ON CONFLICT (id) DO NOTHING",
+                sql::BOOTSTRAP_CUSTOMER,
                 &[text(customer_id), text("Cliente de desarrollo")],
             )?,
             self.prepare(
-                "INSERT INTO subscriptions (id, customer_id, plan, status, current_period_start, \
-                 current_period_end) SELECT ?1, ?2, 'development', 'active', \
-                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '9999-12-31T00:00:00Z' \
-                 WHERE NOT EXISTS (SELECT 1 FROM subscriptions WHERE customer_id = ?2)",
+                sql::BOOTSTRAP_SUBSCRIPTION,
                 &[text(&new_id()), text(customer_id)],
             )?,
             self.prepare(
-                "INSERT INTO channel_accounts (id, customer_id, kind, external_id) \
-                 VALUES (?1, ?2, 'whatsapp', ?3) ON CONFLICT (kind, external_id) DO NOTHING",
+                sql::BOOTSTRAP_ACCOUNT,
                 &[text(&account_id), text(customer_id), text(phone_number_id)],
             )?,
             self.prepare(
-                "INSERT INTO users (id, customer_id, display_name, role) SELECT ?1, ?2, ?3, \
-                 CASE WHEN EXISTS (SELECT 1 FROM users WHERE customer_id = ?2) \
-                 THEN 'member' ELSE 'owner' END \
-                 WHERE NOT EXISTS (SELECT 1 FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 AND i.address = ?5) \
-                 ON CONFLICT (id) DO NOTHING",
+                sql::BOOTSTRAP_USER,
                 &[
                     text(&user_id),
                     text(customer_id),
@@ -254,18 +226,18 @@ impl Store {
                 ],
             )?,
             self.prepare(
-                "INSERT INTO channel_identities (id, account_id, customer_id, user_id, address, \
-                 status) SELECT ?1, a.id, a.customer_id, ?2, ?3, 'active' FROM channel_accounts a \
-                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 \
-                 AND EXISTS (SELECT 1 FROM users WHERE id = ?2) \
-                 ON CONFLICT (account_id, address) DO NOTHING",
-                &[text(&new_id()), text(&user_id), text(address), text(phone_number_id)],
+                sql::BOOTSTRAP_IDENTITY,
+                &[
+                    text(&new_id()),
+                    text(&user_id),
+                    text(address),
+                    text(phone_number_id),
+                ],
             )?,
         ];
         for (position, category) in categories::defaults(language).iter().enumerate() {
             statements.push(self.prepare(
-                "INSERT INTO categories (id, customer_id, name, keywords, position) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                sql::INSERT_CATEGORY,
                 &[
                     text(&new_id()),
                     text(customer_id),
@@ -283,16 +255,7 @@ impl Store {
     /// catch-all (the one without keywords, by position last) at the end.
     pub async fn categories(&self, customer_id: &str) -> Result<Vec<Category>, AppError> {
         let rows = self
-            .prepare(
-                "SELECT c.id, c.name, c.keywords FROM categories c \
-                 LEFT JOIN (SELECT category_id, count(*) AS uses FROM expenses \
-                 WHERE customer_id = ?1 AND status = 'completed' \
-                 AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-90 days') \
-                 GROUP BY category_id) u ON u.category_id = c.id \
-                 WHERE c.customer_id = ?1 \
-                 ORDER BY c.keywords = '' ASC, coalesce(u.uses, 0) DESC, c.position, c.name",
-                &[text(customer_id)],
-            )?
+            .prepare(sql::CATEGORIES_BY_USE, &[text(customer_id)])?
             .all()
             .await?
             .results::<CategoryRow>()?;
@@ -317,10 +280,7 @@ impl Store {
             category_id: String,
         }
         let row = self
-            .prepare(
-                "SELECT category_id FROM merchant_rules WHERE customer_id = ?1 AND merchant = ?2",
-                &[text(customer_id), text(merchant)],
-            )?
+            .prepare(sql::MERCHANT_RULE, &[text(customer_id), text(merchant)])?
             .first::<Row>(None)
             .await?;
         Ok(row.map(|row| row.category_id))
@@ -336,9 +296,7 @@ impl Store {
     ) -> Result<D1PreparedStatement, AppError> {
         let draft = &expense.draft;
         self.prepare(
-            "INSERT INTO expenses (id, customer_id, user_id, amount_minor, currency, spent_on, \
-             description, merchant, category_id, status, confidence, classified_by, source, \
-             source_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            sql::INSERT_EXPENSE,
             &[
                 text(&new_id()),
                 text(customer_id),
@@ -367,10 +325,7 @@ impl Store {
         category_id: &str,
     ) -> Result<D1PreparedStatement, AppError> {
         self.prepare(
-            "UPDATE expenses SET category_id = ?3, status = 'completed', confidence = 1.0, \
-             classified_by = 'user', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE customer_id = ?1 AND source_message_id = ?2 AND status != 'deleted' \
-             AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)",
+            sql::SET_CATEGORY,
             &[text(customer_id), text(source_id), text(category_id)],
         )
     }
@@ -383,8 +338,7 @@ impl Store {
         category_id: &str,
     ) -> Result<D1PreparedStatement, AppError> {
         self.prepare(
-            "INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (customer_id, merchant) DO UPDATE SET category_id = excluded.category_id",
+            sql::UPSERT_MERCHANT_RULE,
             &[text(customer_id), text(merchant), text(category_id)],
         )
     }
@@ -398,7 +352,7 @@ impl Store {
         mut statements: Vec<D1PreparedStatement>,
     ) -> Result<Commit, AppError> {
         statements.push(self.prepare(
-            "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)",
+            sql::INSERT_INBOUND_MESSAGE,
             &[text(message_id), optional(customer_id), text(outcome)],
         )?);
         match self.db.batch(statements).await {

@@ -1,0 +1,122 @@
+//! The SQL that `store` runs, as constants, so that the native tests run the
+//! very same statements against SQLite with the migration files.
+//!
+//! Parameters are numbered (`?1`, `?2`, …) and always bound, never formatted
+//! into the text.
+
+macro_rules! customer_columns {
+    () => {
+        "c.id, c.name, c.home_currency, c.locale, c.time_zone, c.confidence_threshold"
+    };
+}
+
+/// The account and customer of a channel address: `?1` kind, `?2` external id.
+pub const ACCOUNT_BY_ADDRESS: &str = concat!(
+    "SELECT a.id AS account_id, ",
+    customer_columns!(),
+    " FROM channel_accounts a JOIN customers c ON c.id = a.customer_id \
+     WHERE a.kind = ?1 AND a.external_id = ?2"
+);
+
+/// A customer by id: `?1`.
+pub const CUSTOMER_BY_ID: &str = concat!(
+    "SELECT NULL AS account_id, ",
+    customer_columns!(),
+    " FROM customers c WHERE c.id = ?1"
+);
+
+/// The health check.
+pub const PING: &str = "SELECT 1 AS ok";
+
+/// Whether a message id is in the ledger: `?1` message id.
+pub const IS_PROCESSED: &str = "SELECT 1 AS seen FROM inbound_messages WHERE message_id = ?1";
+
+/// The identity of a sender on an account: `?1` account, `?2` address, `?3`
+/// business-scoped user id. An active identity wins over a pending one.
+pub const IDENTITY_BY_SENDER: &str =
+    "SELECT id, user_id, status FROM channel_identities WHERE account_id = ?1 \
+                 AND (address = ?2 OR (?3 IS NOT NULL AND business_scoped_user_id = ?3)) \
+                 ORDER BY status = 'active' DESC LIMIT 1";
+
+/// Records an unknown sender as a pending identity.
+pub const INSERT_PENDING_IDENTITY: &str =
+    "INSERT INTO channel_identities (id, account_id, customer_id, address, \
+             business_scoped_user_id, status) VALUES (?1, ?2, ?3, ?4, ?5, 'pending') \
+             ON CONFLICT (account_id, address) DO NOTHING";
+
+/// Creates the development customer when it is missing.
+pub const BOOTSTRAP_CUSTOMER: &str =
+    "INSERT INTO customers (id, name, home_currency, locale, time_zone) \
+                 VALUES (?1, ?2, 'CLP', 'es-CL', 'America/Santiago') ON CONFLICT (id) DO NOTHING";
+
+/// Gives the development customer an open-ended subscription when it has none.
+pub const BOOTSTRAP_SUBSCRIPTION: &str =
+    "INSERT INTO subscriptions (id, customer_id, plan, status, current_period_start, \
+                 current_period_end) SELECT ?1, ?2, 'development', 'active', \
+                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '9999-12-31T00:00:00Z' \
+                 WHERE NOT EXISTS (SELECT 1 FROM subscriptions WHERE customer_id = ?2)";
+
+/// Binds a WhatsApp number to the development customer when it is unbound.
+pub const BOOTSTRAP_ACCOUNT: &str =
+    "INSERT INTO channel_accounts (id, customer_id, kind, external_id) \
+                 VALUES (?1, ?2, 'whatsapp', ?3) ON CONFLICT (kind, external_id) DO NOTHING";
+
+/// Creates a user for a sender that has no identity on the number yet.
+pub const BOOTSTRAP_USER: &str =
+    "INSERT INTO users (id, customer_id, display_name, role) SELECT ?1, ?2, ?3, \
+                 CASE WHEN EXISTS (SELECT 1 FROM users WHERE customer_id = ?2) \
+                 THEN 'member' ELSE 'owner' END \
+                 WHERE NOT EXISTS (SELECT 1 FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 AND i.address = ?5) \
+                 ON CONFLICT (id) DO NOTHING";
+
+/// Links the sender to that user.
+pub const BOOTSTRAP_IDENTITY: &str =
+    "INSERT INTO channel_identities (id, account_id, customer_id, user_id, address, \
+                 status) SELECT ?1, a.id, a.customer_id, ?2, ?3, 'active' FROM channel_accounts a \
+                 WHERE a.kind = 'whatsapp' AND a.external_id = ?4 \
+                 AND EXISTS (SELECT 1 FROM users WHERE id = ?2) \
+                 ON CONFLICT (account_id, address) DO NOTHING";
+
+/// Adds a category unless one of that name exists.
+pub const INSERT_CATEGORY: &str =
+    "INSERT INTO categories (id, customer_id, name, keywords, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING";
+
+/// A customer's categories, most used in the last 90 days first, and those
+/// without keywords (the catch-all) last.
+pub const CATEGORIES_BY_USE: &str = "SELECT c.id, c.name, c.keywords FROM categories c \
+                 LEFT JOIN (SELECT category_id, count(*) AS uses FROM expenses \
+                 WHERE customer_id = ?1 AND status = 'completed' \
+                 AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-90 days') \
+                 GROUP BY category_id) u ON u.category_id = c.id \
+                 WHERE c.customer_id = ?1 \
+                 ORDER BY c.keywords = '' ASC, coalesce(u.uses, 0) DESC, c.position, c.name";
+
+/// The learned category of a merchant: `?1` customer, `?2` merchant.
+pub const MERCHANT_RULE: &str =
+    "SELECT category_id FROM merchant_rules WHERE customer_id = ?1 AND merchant = ?2";
+
+/// Inserts an expense; `source_message_id` (`?14`) is unique.
+pub const INSERT_EXPENSE: &str = "INSERT INTO expenses (id, customer_id, user_id, amount_minor, currency, spent_on, \
+             description, merchant, category_id, status, confidence, classified_by, source, \
+             source_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+/// Sets the category the user chose. It completes a pending expense and
+/// corrects a completed one, but never touches a deleted one or takes another
+/// customer's category.
+pub const SET_CATEGORY: &str =
+    "UPDATE expenses SET category_id = ?3, status = 'completed', confidence = 1.0, \
+             classified_by = 'user', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE customer_id = ?1 AND source_message_id = ?2 AND status != 'deleted' \
+             AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)";
+
+/// Stores or replaces a merchant rule.
+pub const UPSERT_MERCHANT_RULE: &str =
+    "INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (customer_id, merchant) DO UPDATE SET category_id = excluded.category_id";
+
+/// Adds a message to the ledger; the primary key rejects a second delivery.
+pub const INSERT_INBOUND_MESSAGE: &str =
+    "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)";
