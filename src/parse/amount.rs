@@ -46,7 +46,11 @@ impl Decimal {
 /// (thousands, then decimal) when they do not. `None` when `raw` is not a
 /// number at all (`1.2.3`, `12,3456`, a zero, too many digits).
 pub(super) fn read_number(raw: &str, locale: &str) -> Option<Vec<Decimal>> {
-    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
+    if raw.is_empty()
+        || !raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
         return None;
     }
     let digit_count = raw.bytes().filter(u8::is_ascii_digit).count();
@@ -87,7 +91,11 @@ pub(super) fn read_number(raw: &str, locale: &str) -> Option<Vec<Decimal>> {
 
 /// Readings of a number with one separator between `head` and `tail`.
 fn single_separator(head: &str, tail: &str, is_locale_thousands: bool) -> Option<Vec<Decimal>> {
-    let head_value = if head.is_empty() { 0 } else { whole_digits(head)? };
+    let head_value = if head.is_empty() {
+        0
+    } else {
+        whole_digits(head)?
+    };
     match tail.len() {
         1 | 2 => Some(vec![with_fraction(head_value, tail)?]),
         3 => {
@@ -127,7 +135,9 @@ fn grouped(text: &str, separator: char) -> Option<u64> {
         if group.len() != 3 {
             return None;
         }
-        value = value.checked_mul(1_000)?.checked_add(whole_digits(group)?)?;
+        value = value
+            .checked_mul(1_000)?
+            .checked_add(whole_digits(group)?)?;
     }
     Some(value)
 }
@@ -145,10 +155,12 @@ fn with_fraction(whole: u64, fraction: &str) -> Option<Decimal> {
 pub(super) fn fit(value: Decimal, currency: Currency) -> Option<Money> {
     let exponent = currency.exponent();
     let minor = if value.scale <= exponent {
-        value.digits.checked_mul(10_u64.checked_pow(exponent - value.scale)?)?
+        value
+            .digits
+            .checked_mul(10_u64.checked_pow(exponent - value.scale)?)?
     } else {
         let divisor = 10_u64.checked_pow(value.scale - exponent)?;
-        if value.digits % divisor != 0 {
+        if !value.digits.is_multiple_of(divisor) {
             return None;
         }
         value.digits / divisor
@@ -235,13 +247,21 @@ mod tests {
             ("1234,567", "es-CL", vec![decimal(1_234_567, 3)]),
         ];
         for (raw, locale, expected) in cases {
-            assert_eq!(read_number(raw, locale), Some(expected), "`{raw}` in {locale}");
+            assert_eq!(
+                read_number(raw, locale),
+                Some(expected),
+                "`{raw}` in {locale}"
+            );
         }
     }
 
     #[test]
     fn three_digits_after_decimal_separator_is_ambiguous() {
-        let cases = [("12,500", "es-CL"), ("12.500", "es-MX"), ("12.500", "en-US")];
+        let cases = [
+            ("12,500", "es-CL"),
+            ("12.500", "es-MX"),
+            ("12.500", "en-US"),
+        ];
         for (raw, locale) in cases {
             assert_eq!(
                 read_number(raw, locale),
@@ -253,17 +273,34 @@ mod tests {
 
     #[test]
     fn malformed_numbers_are_rejected() {
-        for raw in ["1.2.3", "12,3456", "1.234,5678", "1,23.456", "0", "0,00", "12345678901234567"] {
+        for raw in [
+            "1.2.3",
+            "12,3456",
+            "1.234,5678",
+            "1,23.456",
+            "0",
+            "0,00",
+            "12345678901234567",
+        ] {
             assert_eq!(read_number(raw, "es-CL"), None, "`{raw}`");
         }
     }
 
     #[test]
     fn fit_respects_exponent() {
-        assert_eq!(fit(decimal(340, 2), Currency::Usd), Some(Money::new(340, Currency::Usd)));
+        assert_eq!(
+            fit(decimal(340, 2), Currency::Usd),
+            Some(Money::new(340, Currency::Usd))
+        );
         assert_eq!(fit(decimal(340, 2), Currency::Clp), None);
-        assert_eq!(fit(decimal(12_500, 3), Currency::Usd), Some(Money::new(1_250, Currency::Usd)));
-        assert_eq!(fit(decimal(12_500, 0), Currency::Clp), Some(Money::new(12_500, Currency::Clp)));
+        assert_eq!(
+            fit(decimal(12_500, 3), Currency::Usd),
+            Some(Money::new(1_250, Currency::Usd))
+        );
+        assert_eq!(
+            fit(decimal(12_500, 0), Currency::Clp),
+            Some(Money::new(12_500, Currency::Clp))
+        );
         assert_eq!(fit(decimal(u64::MAX, 0), Currency::Usd), None);
     }
 
@@ -271,7 +308,13 @@ mod tests {
     fn decimal_for_peso_without_cents_is_a_question() {
         let (candidates, exact) = to_money(&[decimal(340, 2)], &[Currency::Clp]);
         assert!(!exact);
-        assert_eq!(candidates, [Money::new(3_400, Currency::Clp), Money::new(3, Currency::Clp)]);
+        assert_eq!(
+            candidates,
+            [
+                Money::new(3_400, Currency::Clp),
+                Money::new(3, Currency::Clp)
+            ]
+        );
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub(super) fn multiplier(folded: &str) -> Option<Multiplier> {
 /// `locale`: Chile, Argentina and Colombia use both for pesos.
 pub(super) fn slang_is_local(locale: &str) -> bool {
     let region = locale.rsplit(['-', '_']).next().unwrap_or_default();
-    ["cl", "ar", "co"].iter().any(|known| region.eq_ignore_ascii_case(known))
+    ["cl", "ar", "co"]
+        .iter()
+        .any(|known| region.eq_ignore_ascii_case(known))
 }
 
 #[cfg(test)]
@@ -168,10 +170,18 @@ mod tests {
     #[test]
     fn dollar_words_mean_usd() {
         for word in ["us$", "u$s", "usd$"] {
-            assert_eq!(symbol_mark(word), Some(Mark::Explicit(Currency::Usd)), "{word}");
+            assert_eq!(
+                symbol_mark(word),
+                Some(Mark::Explicit(Currency::Usd)),
+                "{word}"
+            );
         }
         for word in ["usd", "dolares", "dollars", "dolar", "dlls"] {
-            assert_eq!(name_mark(word), Some(Mark::Explicit(Currency::Usd)), "{word}");
+            assert_eq!(
+                name_mark(word),
+                Some(Mark::Explicit(Currency::Usd)),
+                "{word}"
+            );
         }
     }
 

@@ -63,9 +63,11 @@ fn match_at(tokens: &[Token<'_>], index: usize, today: NaiveDate, month_first: b
         ("day", "before", "yesterday") => Some((3, days_ago(2))),
         ("pasado", "manana", _) => Some((2, today.checked_add_days(Days::new(2)))),
         ("last", "night", _) => Some((2, days_ago(1))),
-        ("esta" | "this", "manana" | "tarde" | "noche" | "morning" | "afternoon" | "evening", _) => {
-            Some((2, Some(today)))
-        }
+        (
+            "esta" | "this",
+            "manana" | "tarde" | "noche" | "morning" | "afternoon" | "evening",
+            _,
+        ) => Some((2, Some(today))),
         ("en" | "por" | "de" | "in", "la" | "the", "manana" | "tarde" | "noche" | "madrugada") => {
             Some((3, None))
         }
@@ -74,7 +76,9 @@ fn match_at(tokens: &[Token<'_>], index: usize, today: NaiveDate, month_first: b
         ("ayer" | "yesterday" | "anoche", _, _) => Some((1, days_ago(1))),
         ("anteayer" | "antier" | "anteanoche" | "antenoche", _, _) => Some((1, days_ago(2))),
         // `mañana` after `la` or `esta` is the morning, not tomorrow.
-        ("manana", _, _) if index > 0 && matches!(tokens[index - 1].folded.as_str(), "la" | "esta") => {
+        ("manana", _, _)
+            if index > 0 && matches!(tokens[index - 1].folded.as_str(), "la" | "esta") =>
+        {
             Some((1, None))
         }
         ("manana" | "tomorrow", _, _) => Some((1, today.checked_add_days(Days::new(1)))),
@@ -166,8 +170,8 @@ fn weekday_phrase(tokens: &[Token<'_>], index: usize, today: NaiveDate) -> Found
         _ => {}
     }
 
-    let offset = i64::from(today.weekday().num_days_from_monday())
-        - i64::from(day.num_days_from_monday());
+    let offset =
+        i64::from(today.weekday().num_days_from_monday()) - i64::from(day.num_days_from_monday());
     let date = match which {
         Which::Last => {
             let back = if offset > 0 { offset } else { offset + 7 };
@@ -215,7 +219,10 @@ fn day_number(tokens: &[Token<'_>], index: usize) -> Option<(u32, usize)> {
     }
     let suffix = tokens.get(index + 1).filter(|next| {
         !next.space_before
-            && matches!(next.folded.as_str(), "st" | "nd" | "rd" | "th" | "ro" | "do" | "er" | "º" | "°" | "o")
+            && matches!(
+                next.folded.as_str(),
+                "st" | "nd" | "rd" | "th" | "ro" | "do" | "er" | "º" | "°" | "o"
+            )
     });
     Some((day, if suffix.is_some() { 2 } else { 1 }))
 }
@@ -261,7 +268,8 @@ fn day_phrase(tokens: &[Token<'_>], index: usize, today: NaiveDate, month_first:
     let (day, day_length) = day_number(tokens, index + lead)?;
     let mut after = index + lead + day_length;
     let mut length = lead + day_length;
-    if tokens.get(after).is_some_and(|t| t.is("de") || t.is("of")) && month(word(length + 1)).is_some()
+    if tokens.get(after).is_some_and(|t| t.is("de") || t.is("of"))
+        && month(word(length + 1)).is_some()
     {
         after += 1;
         length += 1;
@@ -287,9 +295,10 @@ fn with_year(
     today: NaiveDate,
 ) -> Found {
     match year_after(tokens, after) {
-        Some((year, year_length)) => {
-            Some((length + year_length, Some(NaiveDate::from_ymd_opt(year, month, day)?)))
-        }
+        Some((year, year_length)) => Some((
+            length + year_length,
+            Some(NaiveDate::from_ymd_opt(year, month, day)?),
+        )),
         None => Some((length, Some(latest_day_and_month(today, day, month)?))),
     }
 }
@@ -304,7 +313,10 @@ fn is_amount_suffix(token: &Token<'_>) -> bool {
 /// in the 2000s.
 fn numeric_date(text: &str, today: NaiveDate, month_first: bool) -> Option<NaiveDate> {
     let parts: Vec<&str> = text.split(['/', '-']).collect();
-    if parts.iter().any(|part| part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit())) {
+    if parts
+        .iter()
+        .any(|part| part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let number = |part: &str| part.parse::<u32>().ok();
@@ -368,7 +380,9 @@ mod tests {
     /// The first date in `text`, read on `today` in `locale`.
     fn first_date(text: &str, today: &str, locale: &str) -> Option<NaiveDate> {
         let tokens = tokenize(text);
-        find_dates(&tokens, date(today), locale).first().and_then(|found| found.date)
+        find_dates(&tokens, date(today), locale)
+            .first()
+            .and_then(|found| found.date)
     }
 
     #[test]
@@ -388,7 +402,11 @@ mod tests {
             ("mañana", "2024-03-02"),
         ];
         for (text, expected) in cases {
-            assert_eq!(first_date(text, "2024-03-01", "es-CL"), Some(date(expected)), "{text}");
+            assert_eq!(
+                first_date(text, "2024-03-01", "es-CL"),
+                Some(date(expected)),
+                "{text}"
+            );
         }
     }
 
@@ -410,7 +428,11 @@ mod tests {
             ("este miércoles", "2026-03-11"),
         ];
         for (text, expected) in cases {
-            assert_eq!(first_date(text, "2026-03-09", "es-CL"), Some(date(expected)), "{text}");
+            assert_eq!(
+                first_date(text, "2026-03-09", "es-CL"),
+                Some(date(expected)),
+                "{text}"
+            );
         }
     }
 
@@ -428,7 +450,11 @@ mod tests {
             ("on the 3rd", "2026-03-10", "2026-03-03"),
         ];
         for (text, today, expected) in cases {
-            assert_eq!(first_date(text, today, "es-CL"), Some(date(expected)), "{text} on {today}");
+            assert_eq!(
+                first_date(text, today, "es-CL"),
+                Some(date(expected)),
+                "{text} on {today}"
+            );
         }
     }
 
@@ -445,7 +471,11 @@ mod tests {
             ("29/2", "es-CL", "2024-02-29"),
         ];
         for (text, locale, expected) in cases {
-            assert_eq!(first_date(text, "2026-03-12", locale), Some(date(expected)), "{text}");
+            assert_eq!(
+                first_date(text, "2026-03-12", locale),
+                Some(date(expected)),
+                "{text}"
+            );
         }
     }
 
@@ -460,13 +490,24 @@ mod tests {
             ("dec 20, 2025", "2025-12-20"),
         ];
         for (text, expected) in cases {
-            assert_eq!(first_date(text, "2026-03-12", "es-CL"), Some(date(expected)), "{text}");
+            assert_eq!(
+                first_date(text, "2026-03-12", "es-CL"),
+                Some(date(expected)),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn invalid_dates_are_not_dates() {
-        for text in ["31/2/2026", "13/13", "el 15 lucas", "el 32", "30 de febrero de 2026", "555-1234"] {
+        for text in [
+            "31/2/2026",
+            "13/13",
+            "el 15 lucas",
+            "el 32",
+            "30 de febrero de 2026",
+            "555-1234",
+        ] {
             assert_eq!(first_date(text, "2026-03-12", "es-CL"), None, "{text}");
         }
     }
@@ -477,7 +518,12 @@ mod tests {
             let tokens = tokenize(text);
             let found = find_dates(&tokens, date("2026-03-12"), "es-CL");
             assert_eq!(found.len(), 1, "{text}");
-            assert!(found[0].date.is_none_or(|found| found == date("2026-03-12")), "{text}");
+            assert!(
+                found[0]
+                    .date
+                    .is_none_or(|found| found == date("2026-03-12")),
+                "{text}"
+            );
             assert_eq!(found[0].end, tokens.len(), "{text}");
         }
     }

@@ -115,12 +115,22 @@ pub(super) fn find_merchant(description: &str) -> Option<String> {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let padded = format!(" {} ", words.split_whitespace().collect::<Vec<_>>().join(" "));
+    let padded = format!(
+        " {} ",
+        words.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
 
     MERCHANTS
         .iter()
         .filter_map(|&(spelling, name)| {
-            padded.find(&format!(" {spelling} ")).map(|position| (position, spelling.len(), name))
+            let position = padded
+                .match_indices(spelling)
+                .map(|(position, _)| position)
+                .find(|&position| {
+                    padded[..position].ends_with(' ')
+                        && padded[position + spelling.len()..].starts_with(' ')
+                })?;
+            Some((position, spelling.len(), name))
         })
         // Earliest first, then the longest spelling at that position.
         .min_by_key(|&(position, length, _)| (position, usize::MAX - length))
@@ -146,13 +156,20 @@ mod tests {
             ("almuerzo", None),
         ];
         for (description, expected) in cases {
-            assert_eq!(find_merchant(description).as_deref(), expected, "{description}");
+            assert_eq!(
+                find_merchant(description).as_deref(),
+                expected,
+                "{description}"
+            );
         }
     }
 
     #[test]
     fn earliest_merchant_wins() {
-        assert_eq!(find_merchant("starbucks y luego uber").as_deref(), Some("starbucks"));
+        assert_eq!(
+            find_merchant("starbucks y luego uber").as_deref(),
+            Some("starbucks")
+        );
     }
 
     #[test]

@@ -64,7 +64,10 @@ pub enum Item {
     /// decide, `3,5` in a currency without decimals). `draft.amount` is the
     /// first candidate; the user picks one of `candidates`. `draft.spent_on`
     /// may be in the future: the amount is asked about first.
-    AmbiguousAmount { draft: Draft, candidates: Vec<Money> },
+    AmbiguousAmount {
+        draft: Draft,
+        candidates: Vec<Money>,
+    },
     /// The text names a date after today; the amount is exact.
     FutureDate { draft: Draft },
 }
@@ -93,7 +96,11 @@ pub fn parse_message(text: &str, context: &ParseContext<'_>) -> Vec<Item> {
     if small_talk(text).is_some() {
         return Vec::new();
     }
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
     let several_lines = lines.len() > 1;
 
     let mut items = Vec::new();
@@ -109,7 +116,11 @@ pub fn parse_message(text: &str, context: &ParseContext<'_>) -> Vec<Item> {
             continue;
         }
         for part in parsed.parts {
-            let spent_on = part.date.or(parsed.line_date).or(header_date).unwrap_or(context.today);
+            let spent_on = part
+                .date
+                .or(parsed.line_date)
+                .or(header_date)
+                .unwrap_or(context.today);
             items.push(part.into_item(spent_on, context.today));
         }
     }
@@ -125,9 +136,10 @@ pub fn parse_amount(text: &str, context: &ParseContext<'_>) -> AmountReading {
     let spans = scan::find_amounts(&tokens, &skip, context, Mode::Answer);
     match spans.as_slice() {
         [] => AmountReading::None,
-        [span] if span.exact => span.candidates.first().map_or(AmountReading::None, |&amount| {
-            AmountReading::Exact(amount)
-        }),
+        [span] if span.exact => span
+            .candidates
+            .first()
+            .map_or(AmountReading::None, |&amount| AmountReading::Exact(amount)),
         _ => {
             let mut candidates: Vec<Money> = Vec::new();
             for amount in spans.iter().flat_map(|span| span.candidates.iter()) {
@@ -154,7 +166,9 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
         home_currency: Currency::Usd,
         today: NaiveDate::default(),
     };
-    let has_amount = text.lines().any(|line| !parse_line(line, &probe).spans_empty());
+    let has_amount = text
+        .lines()
+        .any(|line| !parse_line(line, &probe).spans_empty());
     (!has_amount).then_some(kind)
 }
 
@@ -289,7 +303,9 @@ fn split_parts(
     let mut cuts = Vec::new();
     for pair in spans.windows(2) {
         let gap = pair[0].end..pair[1].start;
-        let connector = gap.clone().find(|&index| !skip[index] && scan::is_connector(&tokens[index]));
+        let connector = gap
+            .clone()
+            .find(|&index| !skip[index] && scan::is_connector(&tokens[index]));
         let cut = match connector {
             Some(index) => index,
             None if description_first => pair[0].end,

@@ -111,14 +111,20 @@ fn read_at(
     let mut suffix = None;
     // A symbol or code right before another number belongs to that number
     // (`uber 5000 $3000`).
-    let starts_next = tokens.get(cursor).is_some_and(|token| prefix_mark(token).is_some())
-        && tokens.get(cursor + 1).is_some_and(|next| next.kind == Kind::Number);
+    let starts_next = tokens
+        .get(cursor)
+        .is_some_and(|token| prefix_mark(token).is_some())
+        && tokens
+            .get(cursor + 1)
+            .is_some_and(|next| next.kind == Kind::Number);
     if prefix.is_none() && usable(cursor) && !starts_next {
         if let Some(mark) = suffix_mark(&tokens[cursor]) {
             suffix = Some(mark);
             cursor += 1;
             if let Mark::Pesos = mark {
-                let nationality = tokens.get(cursor).and_then(|t| currency::peso_nationality(&t.folded));
+                let nationality = tokens
+                    .get(cursor)
+                    .and_then(|t| currency::peso_nationality(&t.folded));
                 if let (Some(found), true) = (nationality, usable(cursor)) {
                     suffix = Some(Mark::Explicit(found));
                     cursor += 1;
@@ -191,12 +197,17 @@ fn read_value(
             return None;
         }
         let values = read_number(token.text, context.locale)?;
-        let plain = token.is_plain_digits().then(|| token.text.parse().ok()).flatten();
+        let plain = token
+            .is_plain_digits()
+            .then(|| token.text.parse().ok())
+            .flatten();
         return Some((values, 1, plain));
     }
 
     let number = read_words(tokens, index)?;
-    let next_is_marker = tokens.get(index + number.length).is_some_and(is_marker_word);
+    let next_is_marker = tokens
+        .get(index + number.length)
+        .is_some_and(is_marker_word);
     // In a message, `un café` and `dos cafés` count things, and `medio`
     // needs a multiplier (`media luca`).
     let accepted = match mode {
@@ -259,7 +270,11 @@ fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
     let mut mask = vec![false; tokens.len()];
     let is_digits = |token: &Token<'_>| {
         token.kind == Kind::Number
-            && token.text.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit() || b == b'-')
+            && token
+                .text
+                .trim_start_matches('+')
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'-')
     };
     let mut index = 0;
     while index < tokens.len() {
@@ -272,7 +287,10 @@ fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
             end += 1;
         }
         let run = &tokens[index..end];
-        let digits: usize = run.iter().map(|t| t.text.bytes().filter(u8::is_ascii_digit).count()).sum();
+        let digits: usize = run
+            .iter()
+            .map(|t| t.text.bytes().filter(u8::is_ascii_digit).count())
+            .sum();
         let has_plus = tokens[index].text.starts_with('+');
         let has_dash = run.iter().any(|t| t.text.contains('-'));
         if digits >= 7 && (has_plus || has_dash || run.len() >= 3) {
@@ -288,14 +306,19 @@ fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
 /// must be confirmed.
 fn drop_years(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
     use chrono::Datelike;
-    let is_year = |span: &Span| span.plain.is_some_and(|v| (1900..=2100).contains(&v)) && tokens[span.start].text.len() == 4;
+    let is_year = |span: &Span| {
+        span.plain.is_some_and(|v| (1900..=2100).contains(&v)) && tokens[span.start].text.len() == 4
+    };
     let has_other = spans.iter().any(|span| !is_year(span));
     let this_year = u64::try_from(context.today.year()).unwrap_or_default();
     spans.retain_mut(|span| {
         if !is_year(span) {
             return true;
         }
-        let previous = span.start.checked_sub(1).map_or("", |i| tokens[i].folded.as_str());
+        let previous = span
+            .start
+            .checked_sub(1)
+            .map_or("", |i| tokens[i].folded.as_str());
         if has_other || matches!(previous, "ano" | "year" | "del" | "temporada" | "modelo") {
             return false;
         }
@@ -354,15 +377,175 @@ fn drop_quantities(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseC
     let no_decimals = context.home_currency.exponent() == 0;
     let eligible = |span: &Span| {
         let small = span.plain.is_some_and(|value| value < 100);
-        let next_is_word = tokens
-            .get(span.end)
-            .is_some_and(|next| next.kind == Kind::Word && !is_connector(next) && !super::text::is_filler(next));
+        let next_is_word = tokens.get(span.end).is_some_and(|next| {
+            next.kind == Kind::Word && !is_connector(next) && !super::text::is_filler(next)
+        });
         let previous = span.start.checked_sub(1).map(|i| &tokens[i]);
-        let at_part_start = previous.is_none_or(|p| is_connector(p) || super::text::is_filler(p) || p.kind == Kind::Punct);
+        let at_part_start = previous
+            .is_none_or(|p| is_connector(p) || super::text::is_filler(p) || p.kind == Kind::Punct);
         small && next_is_word && (no_decimals || at_part_start)
     };
     if spans.iter().all(eligible) {
         return;
     }
     spans.retain(|span| !eligible(span));
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::super::token::tokenize;
+    use super::*;
+    use crate::money::Currency;
+
+    fn spans(text: &str, locale: &str, home_currency: Currency) -> Vec<(String, Vec<i64>, bool)> {
+        let context = ParseContext {
+            locale,
+            home_currency,
+            today: NaiveDate::from_ymd_opt(2026, 3, 12).unwrap_or_default(),
+        };
+        let tokens = tokenize(text);
+        let skip = vec![false; tokens.len()];
+        find_amounts(&tokens, &skip, &context, Mode::Message)
+            .into_iter()
+            .map(|span| {
+                let text: Vec<&str> = tokens[span.start..span.end]
+                    .iter()
+                    .map(|t| t.text)
+                    .collect();
+                let minor = span.candidates.iter().map(|money| money.minor).collect();
+                (text.join(" "), minor, span.exact)
+            })
+            .collect()
+    }
+
+    fn one(text: &str, minor: &[i64], exact: bool) -> Vec<(String, Vec<i64>, bool)> {
+        vec![(text.to_owned(), minor.to_vec(), exact)]
+    }
+
+    #[test]
+    fn currency_and_multiplier_join_the_number() {
+        let cases = [
+            ("US$ 20 netflix", "US$ 20", 2_000),
+            ("20 dólares", "20 dólares", 2_000),
+            ("15 lucas super", "15 lucas", 15_000),
+            ("1k propina", "1 k", 1_000),
+            ("2 mil quinientos pan", "2 mil quinientos", 2_500),
+            ("media luca", "media luca", 500),
+        ];
+        for (text, span, minor) in cases {
+            assert_eq!(
+                spans(text, "es-CL", Currency::Clp),
+                one(span, &[minor], true),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn slang_outside_its_region_is_asked() {
+        assert_eq!(
+            spans("15 lucas", "es-MX", Currency::Mxn),
+            one("15 lucas", &[1_500_000, 1_500], false)
+        );
+        assert_eq!(
+            spans("15 lucas", "es-AR", Currency::Ars),
+            one("15 lucas", &[1_500_000], true)
+        );
+    }
+
+    #[test]
+    fn phone_numbers_are_not_amounts() {
+        for text in [
+            "+56 9 8765 4321",
+            "+56987654321",
+            "9 8765 4321",
+            "555-123-4567",
+            "+1 415 555 0134",
+        ] {
+            assert_eq!(spans(text, "es-CL", Currency::Clp), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn glued_numbers_are_not_amounts() {
+        for text in ["covid19", "2x", "3ro", "#12", "d1"] {
+            assert_eq!(spans(text, "es-CL", Currency::Clp), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn year_beside_amount_is_text() {
+        assert_eq!(
+            spans("matrícula 2026 350.000", "es-CL", Currency::Clp),
+            one("350.000", &[350_000], true)
+        );
+        assert_eq!(
+            spans("cuota 2026", "es-CL", Currency::Clp),
+            one("2026", &[2_026], false)
+        );
+        assert_eq!(
+            spans("almuerzo 2000", "es-CL", Currency::Clp),
+            one("2000", &[2_000], true)
+        );
+        assert_eq!(spans("año 2026", "es-CL", Currency::Clp), []);
+    }
+
+    #[test]
+    fn quantity_before_amount_is_text() {
+        assert_eq!(
+            spans("2 cafés 3500", "es-CL", Currency::Clp),
+            one("3500", &[3_500], true)
+        );
+        assert_eq!(
+            spans("2 coffees $8", "en-US", Currency::Usd),
+            one("$ 8", &[800], true)
+        );
+        // Without another amount the number is the amount.
+        assert_eq!(
+            spans("5 uber", "en-US", Currency::Usd),
+            one("5", &[500], true)
+        );
+        // In dollars a small number after a description is a price.
+        assert_eq!(spans("lunch 12 coffee 4", "en-US", Currency::Usd).len(), 2);
+        // A preposition after the number makes it a price.
+        assert_eq!(
+            spans(
+                "spent 20 on lunch and 5.50 on coffee",
+                "en-US",
+                Currency::Usd
+            )
+            .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn space_grouped_thousands_are_asked() {
+        assert_eq!(
+            spans("12 500", "es-CL", Currency::Clp),
+            one("12 500", &[12_500, 500], false)
+        );
+    }
+
+    #[test]
+    fn small_number_words_are_not_amounts() {
+        assert_eq!(spans("un café y dos panes", "es-CL", Currency::Clp), []);
+        assert_eq!(
+            spans("doce mil", "es-CL", Currency::Clp),
+            one("doce mil", &[12_000], true)
+        );
+        assert_eq!(
+            spans("cinco dólares", "es-CL", Currency::Clp),
+            one("cinco dólares", &[500], true)
+        );
+    }
+
+    #[test]
+    fn symbol_before_next_number_starts_next_amount() {
+        let found = spans("uber 5000 $3000", "es-CL", Currency::Clp);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1].0, "$ 3000");
+    }
 }

@@ -1,7 +1,13 @@
 //! Tests of whole messages through `parse_message`, `parse_amount` and
-//! `small_talk`. The labelled corpus in `tests/corpus/` covers many more.
+//! `small_talk`, and property tests that formatting an amount and reading
+//! it back is the identity. The labelled corpus in `tests/corpus/` covers
+//! many more messages.
+
+use proptest::prelude::*;
 
 use super::*;
+
+const LOCALES: [&str; 5] = ["es-CL", "es-MX", "es-AR", "es-CO", "en-US"];
 
 fn context(locale: &str, home_currency: Currency) -> ParseContext<'_> {
     ParseContext {
@@ -11,13 +17,194 @@ fn context(locale: &str, home_currency: Currency) -> ParseContext<'_> {
     }
 }
 
+fn only_expense(items: &[Item]) -> Option<&Draft> {
+    match items {
+        [Item::Expense(draft)] => Some(draft),
+        _ => None,
+    }
+}
+
 #[test]
 fn simple_expense_parses() {
     let items = parse_message("almuerzo 12.500", &context("es-CL", Currency::Clp));
-    assert_eq!(items.len(), 1);
-    let Item::Expense(draft) = &items[0] else {
-        panic!("expected an expense, found {items:?}");
-    };
-    assert_eq!(draft.amount, Money::new(12_500, Currency::Clp));
-    assert_eq!(draft.description, "almuerzo");
+    let draft = only_expense(&items);
+    assert_eq!(
+        draft.map(|d| d.amount),
+        Some(Money::new(12_500, Currency::Clp)),
+        "{items:?}"
+    );
+    assert_eq!(
+        draft.map(|d| d.description.as_str()),
+        Some("almuerzo"),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn comma_decimal_is_never_thousands_for_pesos() {
+    // `3,40` read as 3400 would be the worst misreading: it must be asked.
+    let items = parse_message("café 3,40", &context("es-CL", Currency::Clp));
+    assert!(
+        matches!(items.as_slice(), [Item::AmbiguousAmount { .. }]),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn comma_decimal_in_dollars_is_exact() {
+    let items = parse_message("café 3,40 usd", &context("es-CL", Currency::Clp));
+    let draft = only_expense(&items);
+    assert_eq!(
+        draft.map(|d| d.amount),
+        Some(Money::new(340, Currency::Usd)),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn thousands_reading_is_first_candidate() {
+    let cases = [
+        ("12,500", "es-CL", Currency::Clp),
+        ("1.500", "en-US", Currency::Usd),
+    ];
+    for (text, locale, currency) in cases {
+        let items = parse_message(text, &context(locale, currency));
+        let Some(Item::AmbiguousAmount { draft, candidates }) = items.first() else {
+            panic!("expected an ambiguous amount for `{text}` in {locale}, found {items:?}");
+        };
+        assert_eq!(
+            Some(&draft.amount),
+            candidates.first(),
+            "`{text}` in {locale}"
+        );
+        assert!(
+            candidates.len() >= 2,
+            "`{text}` in {locale}: {candidates:?}"
+        );
+    }
+}
+
+#[test]
+fn future_date_is_reported() {
+    let items = parse_message("mañana arriendo 450.000", &context("es-CL", Currency::Clp));
+    assert!(
+        matches!(items.as_slice(), [Item::FutureDate { .. }]),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn empty_and_blank_messages_have_no_items() {
+    for text in ["", "   ", "\n\n"] {
+        assert!(
+            parse_message(text, &context("es-CL", Currency::Clp)).is_empty(),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn small_talk_with_amount_is_an_expense() {
+    assert_eq!(small_talk("hola, uber 5000"), None);
+    assert_eq!(small_talk("hola"), Some(SmallTalk::Greeting));
+}
+
+#[test]
+fn answer_reads_slang_and_words() {
+    let chile = context("es-CL", Currency::Clp);
+    let cases = [
+        ("12 lucas", Money::new(12_000, Currency::Clp)),
+        ("doce mil quinientos", Money::new(12_500, Currency::Clp)),
+        ("8.40 usd", Money::new(840, Currency::Usd)),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            parse_amount(text, &chile),
+            AmountReading::Exact(expected),
+            "{text}"
+        );
+    }
+    assert_eq!(parse_amount("no sé", &chile), AmountReading::None);
+}
+
+/// Whether `$` stands for `currency` at home.
+fn uses_dollar_sign(currency: Currency) -> bool {
+    matches!(
+        currency,
+        Currency::Clp
+            | Currency::Mxn
+            | Currency::Ars
+            | Currency::Cop
+            | Currency::Usd
+            | Currency::Uyu
+    )
+}
+
+proptest! {
+    #[test]
+    fn formatted_number_reads_back(
+        minor in 1_i64..1_000_000_000_000,
+        currency_index in 0..Currency::ALL.len(),
+        locale_index in 0..LOCALES.len(),
+    ) {
+        let currency = Currency::ALL[currency_index];
+        let locale = LOCALES[locale_index];
+        let money = Money::new(minor, currency);
+        let text = money.format_number(locale);
+        let reading = parse_amount(&text, &context(locale, currency));
+        prop_assert_eq!(reading, AmountReading::Exact(money), "`{}` in {}", text, locale);
+    }
+
+    #[test]
+    fn displayed_amount_with_code_reads_back(
+        minor in 1_i64..1_000_000_000_000,
+        currency_index in 0..Currency::ALL.len(),
+        home_index in 0..Currency::ALL.len(),
+        locale_index in 0..LOCALES.len(),
+    ) {
+        let money = Money::new(minor, Currency::ALL[currency_index]);
+        let locale = LOCALES[locale_index];
+        let text = money.display(locale);
+        let reading = parse_amount(&text, &context(locale, Currency::ALL[home_index]));
+        prop_assert_eq!(reading, AmountReading::Exact(money), "`{}` in {}", text, locale);
+    }
+
+    #[test]
+    fn amount_with_symbol_in_message_reads_back(
+        minor in 1_i64..1_000_000_000_000,
+        currency_index in 0..Currency::ALL.len(),
+        locale_index in 0..LOCALES.len(),
+    ) {
+        let currency = Currency::ALL[currency_index];
+        prop_assume!(uses_dollar_sign(currency));
+        let locale = LOCALES[locale_index];
+        let money = Money::new(minor, currency);
+        let text = format!("almuerzo ${}", money.format_number(locale));
+        let items = parse_message(&text, &context(locale, currency));
+        prop_assert_eq!(only_expense(&items).map(|d| d.amount), Some(money), "`{}` in {}", text, locale);
+    }
+
+    #[test]
+    fn euro_sign_reads_back(minor in 1_i64..1_000_000_000_000, locale_index in 0..LOCALES.len()) {
+        let locale = LOCALES[locale_index];
+        let money = Money::new(minor, Currency::Eur);
+        let text = format!("€{} hotel", money.format_number(locale));
+        let items = parse_message(&text, &context(locale, Currency::Clp));
+        prop_assert_eq!(only_expense(&items).map(|d| d.amount), Some(money), "`{}` in {}", text, locale);
+    }
+
+    #[test]
+    fn any_text_parses_without_panic(text in "\\PC{0,60}", locale_index in 0..LOCALES.len()) {
+        let chile = context(LOCALES[locale_index], Currency::Clp);
+        let _ = parse_message(&text, &chile);
+        let _ = parse_amount(&text, &chile);
+        let _ = small_talk(&text);
+    }
+
+    #[test]
+    fn numeric_text_parses_without_panic(text in "[0-9.,/:+$ -]{0,30}[a-z ]{0,10}") {
+        let chile = context("es-CL", Currency::Clp);
+        let _ = parse_message(&text, &chile);
+        let _ = parse_amount(&text, &chile);
+    }
 }

@@ -9,17 +9,88 @@ use super::SmallTalk;
 /// they stay (`cuenta de luz`).
 const FILLERS: &[&str] = &[
     // Spanish verbs of spending and asking to record.
-    "gaste", "gastamos", "gasto", "gastado", "pague", "pagamos", "pago", "compre", "compramos",
-    "anota", "anote", "anotar", "registra", "registrar", "agrega", "agregar", "fue", "fueron",
-    "costo", "salio", "cuesta", "son", "eran", "era", "me", "nos", "se", "mi", "total",
+    "gaste",
+    "gastamos",
+    "gasto",
+    "gastado",
+    "pague",
+    "pagamos",
+    "pago",
+    "compre",
+    "compramos",
+    "anota",
+    "anote",
+    "anotar",
+    "registra",
+    "registrar",
+    "agrega",
+    "agregar",
+    "fue",
+    "fueron",
+    "costo",
+    "salio",
+    "cuesta",
+    "son",
+    "eran",
+    "era",
+    "me",
+    "nos",
+    "se",
+    "mi",
+    "total",
     // Spanish prepositions, articles and connectors.
-    "en", "por", "de", "del", "el", "la", "los", "las", "lo", "un", "una", "unos", "unas", "al",
-    "a", "para", "y", "e", "mas", "tambien", "aprox", "aproximadamente",
+    "en",
+    "por",
+    "de",
+    "del",
+    "el",
+    "la",
+    "los",
+    "las",
+    "lo",
+    "un",
+    "una",
+    "unos",
+    "unas",
+    "al",
+    "a",
+    "para",
+    "y",
+    "e",
+    "mas",
+    "tambien",
+    "aprox",
+    "aproximadamente",
     // English.
-    "spent", "spend", "paid", "pay", "bought", "buy", "add", "on", "for", "at", "the", "an", "of",
-    "and", "in", "plus", "also", "my", "i",
+    "spent",
+    "spend",
+    "paid",
+    "pay",
+    "bought",
+    "buy",
+    "add",
+    "on",
+    "for",
+    "at",
+    "the",
+    "an",
+    "of",
+    "and",
+    "in",
+    "plus",
+    "also",
+    "my",
+    "i",
     // Greetings and acknowledgements around an expense (`hola! uber 5000`).
-    "hola", "buenas", "gracias", "ok", "okay", "hi", "hello", "hey", "thanks",
+    "hola",
+    "buenas",
+    "gracias",
+    "ok",
+    "okay",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
 ];
 
 /// Whether `token` is dropped when it sits at an edge of a description.
@@ -77,9 +148,9 @@ const THANKS: &[&str] = &["gracias", "grax", "thanks", "thank", "thx", "ty", "mu
 
 /// Words that acknowledge on their own (`ok`, `listo`, `dale`).
 const ACKNOWLEDGEMENTS: &[&str] = &[
-    "ok", "okay", "oki", "okey", "vale", "listo", "lista", "dale", "perfecto", "genial",
-    "bueno", "bien", "si", "no", "ya", "sale", "va", "cool", "great", "nice", "yes", "yep", "nope",
-    "sure", "k", "jaja", "jajaja", "haha", "super",
+    "ok", "okay", "oki", "okey", "vale", "listo", "lista", "dale", "perfecto", "genial", "bueno",
+    "bien", "si", "no", "ya", "sale", "va", "cool", "great", "nice", "yes", "yep", "nope", "sure",
+    "k", "jaja", "jajaja", "haha", "super",
 ];
 
 const QUESTION_WORDS: &[&str] = &[
@@ -109,9 +180,16 @@ pub(super) fn small_talk_words(text: &str) -> Option<SmallTalk> {
         .collect();
     let Some(&first) = words.first() else {
         // Only punctuation or emoji: `👍`, `🙏`, `!!`, `?`.
-        return Some(if asks { SmallTalk::Question } else { SmallTalk::Thanks });
+        return Some(if asks {
+            SmallTalk::Question
+        } else {
+            SmallTalk::Thanks
+        });
     };
-    let greeting_pair = first == "que" && words.get(1).is_some_and(|w| ["tal", "onda", "hubo"].contains(w));
+    let greeting_pair = first == "que"
+        && words
+            .get(1)
+            .is_some_and(|w| ["tal", "onda", "hubo"].contains(w));
     if first_word_is_greeting(first) || greeting_pair {
         return Some(SmallTalk::Greeting);
     }
@@ -121,7 +199,10 @@ pub(super) fn small_talk_words(text: &str) -> Option<SmallTalk> {
     if asks || QUESTION_WORDS.contains(&first) {
         return Some(SmallTalk::Question);
     }
-    if words.iter().all(|word| ACKNOWLEDGEMENTS.contains(word) || THANKS.contains(word)) {
+    if words
+        .iter()
+        .all(|word| ACKNOWLEDGEMENTS.contains(word) || THANKS.contains(word))
+    {
         return Some(SmallTalk::Thanks);
     }
     None
@@ -135,7 +216,10 @@ pub(super) fn fixed_phrase(text: &str) -> Option<SmallTalk> {
         .map(|token| token.folded)
         .collect();
     let phrase = folded.join(" ");
-    FIXED_PHRASES.iter().find(|(known, _)| *known == phrase).map(|&(_, kind)| kind)
+    FIXED_PHRASES
+        .iter()
+        .find(|(known, _)| *known == phrase)
+        .map(|&(_, kind)| kind)
 }
 
 /// Whether `word` opens a greeting, also when letters repeat (`holaaa`).
@@ -181,7 +265,10 @@ mod tests {
     #[test]
     fn dropped_middle_token_leaves_a_space() {
         let tokens = tokenize("uber 5000 aeropuerto");
-        assert_eq!(describe(&tokens, 0..tokens.len(), |index| index != 1), "uber aeropuerto");
+        assert_eq!(
+            describe(&tokens, 0..tokens.len(), |index| index != 1),
+            "uber aeropuerto"
+        );
     }
 
     #[test]

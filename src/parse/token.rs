@@ -74,7 +74,9 @@ pub(super) fn tokenize(line: &str) -> Vec<Token<'_>> {
             (index + 1, Kind::Punct)
         };
 
-        let end = chars.get(end_index).map_or(line.len(), |&(offset, _)| offset);
+        let end = chars
+            .get(end_index)
+            .map_or(line.len(), |&(offset, _)| offset);
         let text = &line[start..end];
         tokens.push(Token {
             text,
@@ -138,7 +140,9 @@ fn symbol_at(line: &str, chars: &[(usize, char)], index: usize) -> Option<usize>
 
 fn starts_number(chars: &[(usize, char)], index: usize) -> bool {
     let current = chars[index].1;
-    let next_is_digit = chars.get(index + 1).is_some_and(|&(_, c)| c.is_ascii_digit());
+    let next_is_digit = chars
+        .get(index + 1)
+        .is_some_and(|&(_, c)| c.is_ascii_digit());
     let previous_is_digit = index > 0 && chars[index - 1].1.is_ascii_digit();
     current.is_ascii_digit()
         || (current == '+' && next_is_digit)
@@ -148,8 +152,11 @@ fn starts_number(chars: &[(usize, char)], index: usize) -> bool {
 fn number_end(chars: &[(usize, char)], start: usize) -> usize {
     let mut index = start + 1;
     while let Some(&(_, current)) = chars.get(index) {
-        let next_is_digit = chars.get(index + 1).is_some_and(|&(_, c)| c.is_ascii_digit());
-        if current.is_ascii_digit() || (matches!(current, '.' | ',' | '/' | '-' | ':') && next_is_digit)
+        let next_is_digit = chars
+            .get(index + 1)
+            .is_some_and(|&(_, c)| c.is_ascii_digit());
+        if current.is_ascii_digit()
+            || (matches!(current, '.' | ',' | '/' | '-' | ':') && next_is_digit)
         {
             index += 1;
         } else {
@@ -165,8 +172,11 @@ fn number_end(chars: &[(usize, char)], start: usize) -> usize {
 fn word_end(chars: &[(usize, char)], start: usize) -> usize {
     let mut index = start + 1;
     while let Some(&(_, current)) = chars.get(index) {
-        let next_is_letter = chars.get(index + 1).is_some_and(|&(_, c)| c.is_alphabetic());
-        if current.is_alphabetic() || (matches!(current, '\'' | '’' | '-' | '&') && next_is_letter) {
+        let next_is_letter = chars
+            .get(index + 1)
+            .is_some_and(|&(_, c)| c.is_alphabetic());
+        if current.is_alphabetic() || (matches!(current, '\'' | '’' | '-' | '&') && next_is_letter)
+        {
             index += 1;
         } else {
             break;
@@ -180,7 +190,10 @@ mod tests {
     use super::*;
 
     fn pieces(line: &str) -> Vec<(&str, Kind)> {
-        tokenize(line).into_iter().map(|token| (token.text, token.kind)).collect()
+        tokenize(line)
+            .into_iter()
+            .map(|token| (token.text, token.kind))
+            .collect()
     }
 
     #[test]
@@ -198,7 +211,15 @@ mod tests {
 
     #[test]
     fn separators_inside_number_are_kept() {
-        for line in ["1.234,56", "1,234.56", "3/11", "03-11-2026", "14:30", ".50", "10%"] {
+        for line in [
+            "1.234,56",
+            "1,234.56",
+            "3/11",
+            "03-11-2026",
+            "14:30",
+            ".50",
+            "10%",
+        ] {
             assert_eq!(pieces(line), [(line, Kind::Number)], "{line}");
         }
     }
@@ -224,7 +245,10 @@ mod tests {
     #[test]
     fn letter_symbols_need_word_start() {
         assert_eq!(pieces("bus$"), [("bus", Kind::Word), ("$", Kind::Symbol)]);
-        assert_eq!(pieces("s/n"), [("s", Kind::Word), ("/", Kind::Punct), ("n", Kind::Word)]);
+        assert_eq!(
+            pieces("s/n"),
+            [("s", Kind::Word), ("/", Kind::Punct), ("n", Kind::Word)]
+        );
     }
 
     #[test]
@@ -239,6 +263,9 @@ mod tests {
 
     #[test]
     fn fold_removes_spanish_accents() {
-        assert_eq!(fold("Pagué DÓLARES Miércoles año"), "pague dolares miercoles ano");
+        assert_eq!(
+            fold("Pagué DÓLARES Miércoles año"),
+            "pague dolares miercoles ano"
+        );
     }
 }

@@ -88,10 +88,10 @@ fn piece(word: &str) -> Option<Piece> {
 /// Whether `next` may follow `previous` inside one group below a thousand:
 /// `ciento veinte`, `treinta y cinco`, `twenty five`, but not `dos tres`.
 fn can_follow(previous: u64, next: u64) -> bool {
-    if previous >= 100 && previous % 100 == 0 {
+    if previous >= 100 && previous.is_multiple_of(100) {
         return next < 100;
     }
-    (20..100).contains(&previous) && previous % 10 == 0 && next < 10
+    (20..100).contains(&previous) && previous.is_multiple_of(10) && next < 10
 }
 
 /// Reads the number written in words that starts at `tokens[start]`.
