@@ -3,7 +3,7 @@
 //!
 //! Rules, chosen so a date is never silently moved into the future:
 //! - A weekday alone (`el lunes`, `monday`, `last monday`) is the most recent
-//!   one strictly before today, so `el lunes` said on a Monday is a week ago.
+//!   one strictly before today, so `el lunes` on a Monday is a week ago.
 //!   `este lunes` / `this monday` is the one in the current Monday-to-Sunday
 //!   week, which is today on a Monday and may be in the future.
 //! - A day of the month alone (`el 3`) is the most recent 3rd on or before
@@ -145,41 +145,43 @@ fn weekday(word: &str) -> Option<Weekday> {
 /// `last friday`, `this friday`, `next friday`, `on friday`.
 fn weekday_phrase(tokens: &[Token<'_>], index: usize, today: NaiveDate) -> Found {
     #[derive(PartialEq)]
-    enum Which {
+    enum Relation {
         Last,
-        This,
+        ThisWeek,
         Next,
     }
     let word = |offset: usize| tokens.get(index + offset).map_or("", |t| t.folded.as_str());
-    let (lead, which) = match (word(0), word(1)) {
-        ("el" | "la", "proximo" | "proxima") => (2, Which::Next),
-        ("next" | "proximo" | "proxima", _) => (1, Which::Next),
-        ("este" | "esta" | "this", _) => (1, Which::This),
-        ("el" | "on" | "last" | "past", _) => (1, Which::Last),
-        _ => (0, Which::Last),
+    let (lead, relation) = match (word(0), word(1)) {
+        ("el" | "la", "proximo" | "proxima") => (2, Relation::Next),
+        ("next" | "proximo" | "proxima", _) => (1, Relation::Next),
+        ("este" | "esta" | "this", _) => (1, Relation::ThisWeek),
+        ("el" | "on" | "last" | "past", _) => (1, Relation::Last),
+        _ => (0, Relation::Last),
     };
     let day = weekday(word(lead))?;
     let mut length = lead + 1;
-    let mut which = which;
+    let mut relation = relation;
     match (word(length), word(length + 1)) {
         ("pasado" | "pasada", _) => length += 1,
         ("que", "viene") => {
             length += 2;
-            which = Which::Next;
+            relation = Relation::Next;
         }
         _ => {}
     }
 
     let offset =
         i64::from(today.weekday().num_days_from_monday()) - i64::from(day.num_days_from_monday());
-    let date = match which {
-        Which::Last => {
+    let date = match relation {
+        Relation::Last => {
             let back = if offset > 0 { offset } else { offset + 7 };
             today.checked_sub_days(Days::new(back.unsigned_abs()))
         }
-        Which::This if offset >= 0 => today.checked_sub_days(Days::new(offset.unsigned_abs())),
-        Which::This => today.checked_add_days(Days::new(offset.unsigned_abs())),
-        Which::Next => {
+        Relation::ThisWeek if offset >= 0 => {
+            today.checked_sub_days(Days::new(offset.unsigned_abs()))
+        }
+        Relation::ThisWeek => today.checked_add_days(Days::new(offset.unsigned_abs())),
+        Relation::Next => {
             let ahead = if offset < 0 { -offset } else { 7 - offset };
             today.checked_add_days(Days::new(ahead.unsigned_abs()))
         }

@@ -108,7 +108,7 @@ const MERCHANTS: &[(&str, &str)] = &[
     ("walgreens", "walgreens"),
 ];
 
-/// The known merchant named in `description`, if any. When several are
+/// Finds the known merchant named in `description`. When several are
 /// named, the one that appears first in the text wins.
 pub(super) fn find_merchant(description: &str) -> Option<String> {
     let words: String = fold(description)

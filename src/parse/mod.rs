@@ -5,11 +5,11 @@
 //! today's date in the customer's time zone). Deciding what to do with an
 //! ambiguous reading is left to `flow`; this module only reports it.
 //!
-//! A message is read line by line. In each line dates are found first
-//! ([`date`]), then amounts ([`scan`], which uses [`amount`], [`currency`]
-//! and [`words`]); a line with several amounts is split between them, and
-//! what is left of each part becomes its description ([`text`]) and merchant
-//! ([`merchant`]).
+//! A message is read line by line. In each line the dates are found first
+//! ([`date`]), then the amounts ([`scan`], which uses [`amount`],
+//! [`currency`] and [`words`]). A line with several amounts is split between
+//! them. What is left of each part becomes its description ([`text`]) and
+//! merchant ([`merchant`]).
 
 mod amount;
 mod currency;
@@ -186,8 +186,8 @@ impl ParsedLine {
         self.parts.iter().all(|part| part.amount.is_none())
     }
 
-    /// A line with no amount that introduces the next lines: a date alone
-    /// (`ayer`) or text ending with `:`.
+    /// Returns whether the line introduces the next lines: it has no amount
+    /// and is a date alone (`ayer`) or text ending with `:`.
     fn is_header(&self) -> bool {
         let only_date = self.parts.iter().all(|part| part.description.is_empty());
         self.spans_empty() && (only_date || self.ends_with_colon)
@@ -280,7 +280,7 @@ fn parse_line(line: &str, context: &ParseContext<'_>) -> ParsedLine {
 }
 
 /// Splits a line into one token range per expense, each with whether it
-/// holds the next amount. Between two amounts the split is at the first
+/// contains the next amount. Between two amounts the split is at the first
 /// connector (`y`, `,`, `and`, `+`); without one it follows the line's
 /// order: right after an amount when descriptions come first (`uber 5000
 /// almuerzo 8000`), right before one when amounts come first (`5000 uber

@@ -1,7 +1,7 @@
-//! Finding the amounts in a line: a number in digits or words, with an
-//! optional currency before or after it and an optional multiplier (`k`,
-//! `mil`, `lucas`), and then deciding which numbers are not amounts at all:
-//! phone numbers, years and quantities (`2 cafés 3500`).
+//! Finding the amounts in a line. An amount is a number in digits or words,
+//! with an optional currency before or after it and an optional multiplier
+//! (`k`, `mil`, `lucas`). Phone numbers, years and quantities (`2 cafés
+//! 3500`) are then set apart as text.
 
 use crate::money::Money;
 
@@ -19,14 +19,15 @@ pub(super) struct Span {
     pub(super) end: usize,
     /// Possible amounts, most likely first; never empty.
     pub(super) candidates: Vec<Money>,
-    /// Whether `candidates` holds the one reading.
+    /// Whether `candidates` is the only reading.
     pub(super) exact: bool,
     /// The value of a bare number of plain digits, with no currency or
     /// multiplier; only these can be years or quantities.
     pub(super) plain: Option<u64>,
 }
 
-/// How the text around a number is read.
+/// The kind of text being read, which decides which numbers count as
+/// amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Mode {
     /// A whole message: small numbers in words (`un café`) and years are
@@ -103,7 +104,7 @@ fn read_at(
     let mut values = values;
     if let Some(found) = multiplier {
         cursor += 1;
-        let trailing = trailing_hundreds(tokens, cursor, found, usable(cursor));
+        let trailing = trailing_hundreds(tokens, cursor, usable(cursor));
         values = apply_multiplier(&values, found, trailing, context.locale)?;
         cursor += trailing.map_or(0, |(_, length)| length);
     }
@@ -222,15 +223,17 @@ fn read_value(
     Some((vec![number.value], number.length, None))
 }
 
-/// Number words under a thousand after `mil` (`2 mil quinientos`).
-fn trailing_hundreds(
-    tokens: &[Token<'_>],
-    index: usize,
-    multiplier: Multiplier,
-    usable: bool,
-) -> Option<(u64, usize)> {
-    if !usable || multiplier.factor != 1_000 || multiplier.slang {
+/// The part under a thousand after `mil`, in words or digits (`2 mil
+/// quinientos`, `3 mil 500`), as transcripts of voice notes write it.
+fn trailing_hundreds(tokens: &[Token<'_>], index: usize, usable: bool) -> Option<(u64, usize)> {
+    if !usable || !tokens.get(index.checked_sub(1)?)?.is("mil") {
         return None;
+    }
+    let token = tokens.get(index)?;
+    if token.is_plain_digits() && token.text.len() == 3 {
+        let glued = tokens.get(index + 1).is_some_and(|next| !next.space_before);
+        let value: u64 = token.text.parse().ok()?;
+        return (!glued && value > 0).then_some((value, 1));
     }
     let number = read_words(tokens, index)?;
     if number.is_article || number.is_half || number.value.digits >= 1_000 {
@@ -329,9 +332,10 @@ fn drop_years(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContex
     });
 }
 
-/// Joins two bare numbers in a row: `12 500` (a space for thousands) is
-/// asked as 12,500; a small first number is a quantity (`2 3500`); other
-/// pairs become one question with both numbers.
+/// Joins two bare numbers in a row. `12 500`, with a space for thousands,
+/// becomes a question whose first candidate is 12,500. A small first number
+/// is a quantity (`2 3500`). Any other pair becomes one question with both
+/// numbers.
 fn merge_adjacent(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
     let mut index = 0;
     while index + 1 < spans.len() {
@@ -370,9 +374,9 @@ fn merge_adjacent(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseCo
 /// Drops small bare numbers followed by a word that is not filler (`2 cafés
 /// 3500`, but not `20 on lunch`) when the line has another amount: they
 /// count things. In a currency without
-/// decimals any such number is a quantity, since nothing costs 2 pesos; in
-/// other currencies only one at the start of a part (`2 coffees $8`, not
-/// `lunch 12 coffee 4`).
+/// decimals any such number is a quantity, because nothing costs 2 pesos.
+/// In other currencies only one at the start of a part is (`2 coffees $8`,
+/// but not `lunch 12 coffee 4`).
 fn drop_quantities(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
     let no_decimals = context.home_currency.exponent() == 0;
     let eligible = |span: &Span| {

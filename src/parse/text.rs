@@ -93,33 +93,44 @@ const FILLERS: &[&str] = &[
     "thanks",
 ];
 
-/// Whether `token` is dropped when it sits at an edge of a description.
+/// Returns whether `token` is dropped at an edge of a description.
 pub(super) fn is_filler(token: &Token<'_>) -> bool {
     token.kind == Kind::Word && FILLERS.contains(&token.folded.as_str())
 }
 
 /// Builds the description from the tokens of `range` for which `keep` is
 /// true: filler and punctuation are dropped at both edges, the text is
-/// lowercased and accents are kept.
+/// lowercased and accents are kept_indices.
 pub(super) fn describe(
     tokens: &[Token<'_>],
     range: std::ops::Range<usize>,
     keep: impl Fn(usize) -> bool,
 ) -> String {
-    let kept: Vec<usize> = range.filter(|&index| keep(index)).collect();
+    let kept_indices: Vec<usize> = range.filter(|&index| keep(index)).collect();
+    // Emoji at the edges go too, unless they are all there is (`🍕 12.000`).
+    let has_word = kept_indices.iter().any(|&index| {
+        let token = &tokens[index];
+        !is_filler(token) && token.text.chars().any(char::is_alphanumeric)
+    });
     let is_edge_noise = |index: &usize| {
         let token = &tokens[*index];
-        is_filler(token) || !token.text.chars().any(char::is_alphanumeric)
+        let is_punctuation = token
+            .text
+            .chars()
+            .all(|c| c.is_ascii_punctuation() || "¿¡…–—“”«»".contains(c));
+        is_filler(token)
+            || is_punctuation
+            || (has_word && !token.text.chars().any(char::is_alphanumeric))
     };
-    let first = kept.iter().position(|index| !is_edge_noise(index));
-    let last = kept.iter().rposition(|index| !is_edge_noise(index));
+    let first = kept_indices.iter().position(|index| !is_edge_noise(index));
+    let last = kept_indices.iter().rposition(|index| !is_edge_noise(index));
     let (Some(first), Some(last)) = (first, last) else {
         return String::new();
     };
 
     let mut description = String::new();
     let mut previous: Option<usize> = None;
-    for &index in &kept[first..=last] {
+    for &index in &kept_indices[first..=last] {
         let token = &tokens[index];
         let separated = previous.is_some_and(|p| token.space_before || p + 1 != index);
         if separated {
@@ -160,7 +171,7 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 /// Recognises small talk from the words alone; the caller checks first that
-/// the text holds no amount, except for [`FIXED_PHRASES`].
+/// the text contains no amount, except for [`FIXED_PHRASES`].
 pub(super) fn small_talk_words(text: &str) -> Option<SmallTalk> {
     let tokens = tokenize(text.trim());
     if tokens.is_empty() {
@@ -173,7 +184,7 @@ pub(super) fn small_talk_words(text: &str) -> Option<SmallTalk> {
         .collect();
     let asks = tokens.iter().any(|token| matches!(token.text, "?" | "¿"));
 
-    // `what's` asks like `what`.
+    // `what's` is read as `what`.
     let words: Vec<&str> = words
         .iter()
         .map(|word| word.split('\'').next().unwrap_or(word))
@@ -222,7 +233,8 @@ pub(super) fn fixed_phrase(text: &str) -> Option<SmallTalk> {
         .map(|&(_, kind)| kind)
 }
 
-/// Whether `word` opens a greeting, also when letters repeat (`holaaa`).
+/// Returns whether `word` opens a greeting, also with repeated letters
+/// (`holaaa`).
 fn first_word_is_greeting(word: &str) -> bool {
     if GREETINGS.contains(&word) {
         return true;

@@ -2,7 +2,7 @@
 //! punctuation, keeping each piece's original text so the description can be
 //! rebuilt exactly as typed.
 
-/// What a token is made of.
+/// The kind of text in a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     /// Letters, with inner apostrophes or hyphens (`mcdonald's`, `twenty-five`).
@@ -31,12 +31,12 @@ pub(super) struct Token<'a> {
 }
 
 impl Token<'_> {
-    /// Whether the token is the word `word` (compared folded).
+    /// Returns whether the token is the word `word`, compared folded.
     pub(super) fn is(&self, word: &str) -> bool {
         self.folded == word
     }
 
-    /// Whether the token is a number made only of ASCII digits.
+    /// Returns whether the token is a number made only of ASCII digits.
     pub(super) fn is_plain_digits(&self) -> bool {
         self.kind == Kind::Number && self.text.bytes().all(|byte| byte.is_ascii_digit())
     }
