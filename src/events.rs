@@ -1,0 +1,127 @@
+//! The names of every log event, in one place.
+//!
+//! Each line the worker logs is a JSON object whose top-level `event` field is
+//! one of these constants, so operators can filter `wrangler tail` output and
+//! the RUNBOOK's table of events stays complete. Every doc line starts with
+//! the level the event is logged at. The names are stable: dashboards and the
+//! operators' filters depend on them, so rename one only with the RUNBOOK.
+//!
+//! Fields common to the message events: `message_id` (the WhatsApp wamid),
+//! `customer_id` once the sender is resolved, and `sender`, a keyed hash of the
+//! phone number ([`crate::logging::sender_hash`]). No event carries a secret,
+//! a signature, a phone number or a message text.
+
+// The webhook route: rejections and deliveries that carry no work.
+
+/// warn: the signature is missing or matches no configured secret (401).
+pub const WEBHOOK_UNAUTHORIZED: &str = "whatsapp.webhook_unauthorized";
+/// error: `KAPSO_WEBHOOK_SECRET` is not set, so every delivery gets 503.
+pub const WEBHOOK_SECRET_MISSING: &str = "whatsapp.webhook_secret_missing";
+/// warn: the body is over 1 MiB (413).
+pub const PAYLOAD_TOO_LARGE: &str = "whatsapp.payload_too_large";
+/// warn: the request body could not be read (400).
+pub const BODY_UNREADABLE: &str = "whatsapp.body_unreadable";
+/// warn: a signed body is not a webhook payload (400).
+pub const PAYLOAD_MALFORMED: &str = "whatsapp.payload_malformed";
+/// info: a status, an outbound echo or an unknown event was acknowledged.
+pub const EVENT_IGNORED: &str = "whatsapp.event_ignored";
+/// info: a Kapso test delivery was acknowledged and not answered.
+pub const TEST_DELIVERY_IGNORED: &str = "whatsapp.test_delivery_ignored";
+
+// One inbound message.
+
+/// info: the message id was handled before, so it was acknowledged and skipped.
+pub const DUPLICATE_SKIPPED: &str = "whatsapp.duplicate_skipped";
+/// warn: the business number (`phone_number_id`) belongs to no customer.
+pub const UNKNOWN_PHONE_NUMBER: &str = "whatsapp.unknown_phone_number";
+/// warn: an unknown sender was recorded as pending and sent the onboarding reply.
+pub const SENDER_UNKNOWN: &str = "whatsapp.sender_unknown";
+/// info: the message's writes are committed (fields `outcome`, `replies`, `notices`).
+pub const MESSAGE_HANDLED: &str = "whatsapp.message_handled";
+/// warn: the message failed before its writes were committed. The webhook
+/// returned 503 so that Kapso retries it.
+pub const MESSAGE_FAILED: &str = "whatsapp.message_failed";
+/// info: development only, `DEFAULT_CUSTOMER_ID` was bound to a new number.
+pub const CUSTOMER_BOOTSTRAPPED: &str = "customer.bootstrapped";
+/// warn: the customer's time zone is not an IANA name, so UTC is used.
+pub const CUSTOMER_TIME_ZONE_INVALID: &str = "customer.time_zone_invalid";
+
+// The expense flow.
+
+/// info: an expense was stored with its category.
+pub const FLOW_COMPLETED: &str = "expense.flow_completed";
+/// info: an expense was stored without a category and the user was asked.
+pub const PENDING_CATEGORY_CREATED: &str = "expense.pending_category_created";
+/// info: the flow asked a question (`question`: category, amount, …).
+pub const QUESTION_ASKED: &str = "flow.question_asked";
+/// info: an answer did not fit the open question.
+pub const ANSWER_NOT_UNDERSTOOD: &str = "flow.answer_not_understood";
+/// info: open questions expired and their expenses were resolved.
+pub const QUESTIONS_EXPIRED: &str = "flow.questions_expired";
+/// info: the user cancelled the open questions.
+pub const FLOW_CANCELLED: &str = "flow.cancelled";
+/// info: the message held no expense and no command.
+pub const NOT_AN_EXPENSE: &str = "flow.not_an_expense";
+/// info: the user changed a setting (`change`: category added or renamed,
+/// merchant rule deleted).
+pub const SETTINGS_CHANGED: &str = "flow.settings_changed";
+
+// Conversation state in KV.
+
+/// warn: the state could not be read from KV, so the flow started fresh.
+pub const STATE_LOAD_FAILED: &str = "conversation.state_load_failed";
+/// warn: the stored state was not valid JSON for this version and was reset.
+pub const STATE_UNREADABLE: &str = "conversation.state_unreadable";
+/// warn: the new state was not saved, so open questions may be asked again.
+pub const STATE_SAVE_FAILED: &str = "conversation.state_save_failed";
+
+// Replies through Kapso.
+
+/// debug: a reply was accepted by Kapso.
+pub const REPLY_SENT: &str = "kapso.reply_sent";
+/// info: a reply got 429, 409, 5xx or no response and is sent again after `wait_ms`.
+pub const REPLY_RETRYING: &str = "kapso.reply_retrying";
+/// error: a reply was not sent. `reason` is `rejected`, `attempts_exhausted`
+/// or `budget_exhausted`, with the last `status` or `error`.
+pub const REPLY_FAILED: &str = "kapso.reply_failed";
+/// warn: Kapso returned error 131047 because the user's 24-hour window is
+/// closed. Not retried.
+pub const WINDOW_CLOSED: &str = "kapso.window_closed";
+/// warn: `KAPSO_API_KEY` is missing, so replies are not sent.
+pub const KAPSO_NOT_CONFIGURED: &str = "kapso.not_configured";
+/// debug: Kapso rejected the read receipt of an inbound message.
+pub const MARK_READ_FAILED: &str = "kapso.mark_read_failed";
+
+// Operator notifications on Telegram.
+
+/// debug: a notice was sent to the operators' chat.
+pub const TELEGRAM_SENT: &str = "notify.telegram_sent";
+/// info: a notice got 429, 5xx or no response and is sent again after `wait_ms`.
+pub const TELEGRAM_RETRYING: &str = "notify.telegram_retrying";
+/// warn: Telegram rejected a notice or could not be reached, so it is dropped.
+pub const TELEGRAM_FAILED: &str = "notify.telegram_failed";
+/// warn: Telegram's flood control asked for a wait (`retry_after`, seconds)
+/// longer than the time left (`remaining_ms`), so the notice is dropped.
+pub const TELEGRAM_THROTTLED: &str = "notify.telegram_throttled";
+/// warn: `TELEGRAM_NOTIFY` names an unknown kind, which is ignored.
+pub const TELEGRAM_NOTIFY_UNKNOWN: &str = "notify.telegram_notify_unknown";
+
+// Error reporting to Sentry.
+
+/// debug: Sentry accepted an error event.
+pub const SENTRY_SENT: &str = "sentry.event_sent";
+/// warn: Sentry rejected an error event or could not be reached.
+pub const SENTRY_FAILED: &str = "sentry.send_failed";
+/// warn: `SENTRY_DSN` is not a valid DSN, so errors are not reported.
+pub const SENTRY_DSN_INVALID: &str = "sentry.dsn_invalid";
+
+// Routes and health.
+
+/// error: a request was answered with a 5xx; `status`, `path`, `error`.
+pub const REQUEST_FAILED: &str = "http.request_failed";
+/// info: no route matches the path (404).
+pub const ROUTE_NOT_FOUND: &str = "http.route_not_found";
+/// warn: the route exists but not for this method (405).
+pub const METHOD_NOT_ALLOWED: &str = "http.method_not_allowed";
+/// error: `/health` found a failing check and answered 503.
+pub const HEALTH_DEGRADED: &str = "health.degraded";
