@@ -6,7 +6,8 @@
 //! calls the binding with a timeout and hands the raw output to the parsers
 //! here. Every way the model can fail (an error, a timeout, malformed JSON, a
 //! category the customer does not have) ends in a [`Fallback`], never in a
-//! lost expense: [`combine`] then returns the keyword classifier's answer.
+//! lost expense, because [`combine`] then returns the keyword classifier's
+//! classification.
 //!
 //! Prompt templates (`PROMPTS_KV`, versioned keys):
 //!
@@ -72,16 +73,15 @@ purchase. Answer with one JSON object and nothing else:
 Use null for anything you cannot read with certainty. If the image is not a \
 receipt, answer with every field null.";
 
-/// Longest merchant name taken from a model answer, in characters.
+/// Maximum length of a merchant name taken from the model, in characters.
 const MAX_MERCHANT_CHARS: usize = 40;
 /// Receipts above this many minor units are treated as misread.
 const MAX_RECEIPT_MINOR: i64 = 1_000_000_000_000;
-/// When the model and the keywords name different categories, the
-/// expense is asked about: its confidence is capped here, below any sensible
-/// threshold.
+/// Confidence cap when the model and the keywords name different categories.
+/// It is below the default threshold of 0.75, so the user picks one.
 pub const DISAGREEMENT_CONFIDENCE: f64 = 0.5;
 
-/// Why the model's answer was not used.
+/// The reason the model's output was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fallback {
     /// No `AI` binding in this environment.
@@ -100,7 +100,8 @@ pub enum Fallback {
 }
 
 impl Fallback {
-    /// The `reason` field of `classifier.fallback_used`; stable for ops.
+    /// Returns the `reason` field of `classifier.fallback_used`, a name that
+    /// stays stable for ops.
     pub fn reason(&self) -> &'static str {
         match self {
             Fallback::BindingMissing => "binding_missing",
@@ -112,7 +113,7 @@ impl Fallback {
         }
     }
 
-    /// Detail for the log line, without any of the user's text.
+    /// Returns the detail for the log line, without any of the user's text.
     pub fn detail(&self) -> &str {
         match self {
             Fallback::BindingError(detail) | Fallback::Malformed(detail) => detail,
@@ -157,7 +158,7 @@ pub struct VisionRequest {
     pub temperature: f32,
 }
 
-/// The language name the prompts use.
+/// Returns the language name the prompts use.
 fn language_name(language: Language) -> &'static str {
     match language {
         Language::Spanish => "Spanish",
@@ -184,7 +185,7 @@ pub fn template_or_default<'a>(stored: Option<&'a str>, default: &'a str) -> &'a
     }
 }
 
-/// The category list as the prompt shows it: `- Name` per line.
+/// Formats the category list for the prompt: `- Name` per line.
 fn category_lines(categories: &[Category]) -> String {
     categories
         .iter()
@@ -431,7 +432,7 @@ pub fn combine(
     (classification, None)
 }
 
-/// What the vision model read on a receipt. Any field may be missing.
+/// A receipt as the vision model read it. Any field may be missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptReading {
     pub amount: Option<Money>,
@@ -454,7 +455,8 @@ struct RawReceipt {
 
 /// Reads the vision model's output. An amount that is not a positive number
 /// within range, a currency misgastos does not record and a date that is not
-/// `YYYY-MM-DD` are dropped, so the flow asks instead of storing a misreading.
+/// `YYYY-MM-DD` are dropped, so the flow requests them instead of storing a
+/// misreading.
 /// A missing currency is the customer's home currency.
 ///
 /// # Errors
@@ -504,17 +506,24 @@ fn to_money(decimal: &str, currency: Currency) -> Option<Money> {
     }
     let exponent = usize::try_from(currency.exponent()).unwrap_or(2);
     let mut digits: String = whole.to_owned();
-    digits.extend(fraction.chars().chain(std::iter::repeat('0')).take(exponent));
+    digits.extend(
+        fraction
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(exponent),
+    );
     let mut minor: i64 = digits.parse().ok()?;
     if fraction.chars().nth(exponent).is_some_and(|c| c >= '5') {
         minor += 1;
     }
-    (1..=MAX_RECEIPT_MINOR).contains(&minor).then(|| Money::new(minor, currency))
+    (1..=MAX_RECEIPT_MINOR)
+        .contains(&minor)
+        .then(|| Money::new(minor, currency))
 }
 
-/// Whether a media download may carry Kapso's `X-API-Key`: only when the URL
-/// has the scheme, host and port of `KAPSO_API_BASE_URL`. A URL with user
-/// info (`https://api.kapso.ai@evil.example/`) never matches.
+/// Checks whether a media download may carry Kapso's `X-API-Key`: only when
+/// the URL has the scheme, host and port of `KAPSO_API_BASE_URL`. A URL with
+/// user info (`https://api.kapso.ai@evil.example/`) never matches.
 pub fn same_origin(url: &str, base_url: &str) -> bool {
     match (origin(url), origin(base_url)) {
         (Some(a), Some(b)) => a == b,
@@ -556,7 +565,6 @@ fn origin(url: &str) -> Option<String> {
     }
     Some(format!("{scheme}://{host}:{port}"))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -612,7 +620,10 @@ mod tests {
     fn template_without_categories_gets_them_appended() {
         let prompt = classifier_prompt("Classify it.", &categories(), Language::English);
         assert!(prompt.starts_with("Classify it."), "{prompt}");
-        assert!(prompt.ends_with("- Comida\n- Transporte\n- Educación\n- Otros"), "{prompt}");
+        assert!(
+            prompt.ends_with("- Comida\n- Transporte\n- Educación\n- Otros"),
+            "{prompt}"
+        );
     }
 
     #[test]
@@ -625,12 +636,16 @@ mod tests {
             (Some(large.as_str()), "default"),
         ];
         for (stored, expected) in cases {
-            assert_eq!(template_or_default(stored, "default"), expected, "{stored:?}");
+            assert_eq!(
+                template_or_default(stored, "default"),
+                expected,
+                "{stored:?}"
+            );
         }
     }
 
     #[test]
-    fn classifier_request_keeps_user_text_out_of_the_system_message() {
+    fn user_text_stays_out_of_system_prompt() {
         let request = classifier_request(
             DEFAULT_CLASSIFIER_PROMPT,
             &draft(),
@@ -707,15 +722,36 @@ mod tests {
             (json!({ "result": "x" }), "malformed"),
             (output("no json here"), "malformed"),
             (output("} backwards {"), "malformed"),
-            (output(r#"{"category": "Comida", "confidence": "high"}"#), "malformed"),
+            (
+                output(r#"{"category": "Comida", "confidence": "high"}"#),
+                "malformed",
+            ),
             (output(r#"{"category": "Comida"}"#), "malformed"),
-            (output(r#"{"category": "Comida", "confidence": 1.7}"#), "malformed"),
-            (output(r#"{"category": "Comida", "confidence": -0.1}"#), "malformed"),
-            (output(r#"{"category": "Comida", "confidence": 0.9"#), "malformed"),
+            (
+                output(r#"{"category": "Comida", "confidence": 1.7}"#),
+                "malformed",
+            ),
+            (
+                output(r#"{"category": "Comida", "confidence": -0.1}"#),
+                "malformed",
+            ),
+            (
+                output(r#"{"category": "Comida", "confidence": 0.9"#),
+                "malformed",
+            ),
             (json!({ "response": 42 }), "malformed"),
-            (output(r#"{"category": "Mascotas", "confidence": 0.9}"#), "unknown_category"),
-            (output(r#"{"category": null, "confidence": 0, "merchant": null}"#), "no_category"),
-            (output(r#"{"category": " ", "confidence": 0.4}"#), "no_category"),
+            (
+                output(r#"{"category": "Mascotas", "confidence": 0.9}"#),
+                "unknown_category",
+            ),
+            (
+                output(r#"{"category": null, "confidence": 0, "merchant": null}"#),
+                "no_category",
+            ),
+            (
+                output(r#"{"category": " ", "confidence": 0.4}"#),
+                "no_category",
+            ),
         ];
         for (case, reason) in cases {
             let fallback = parse_classifier_output(&case, &categories());
@@ -795,8 +831,12 @@ mod tests {
     #[test]
     fn receipt_request_renders_prompt_and_carries_image() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
-        let request =
-            receipt_request(DEFAULT_RECEIPT_PROMPT, vec![1, 2, 255], Language::English, today);
+        let request = receipt_request(
+            DEFAULT_RECEIPT_PROMPT,
+            vec![1, 2, 255],
+            Language::English,
+            today,
+        );
         assert!(request.messages[0].content.contains("today is 2026-12-04"));
         assert!(request.messages[0].content.contains("writes in English"));
         let body = serde_json::to_value(&request).unwrap_or_default();
@@ -806,7 +846,9 @@ mod tests {
     #[test]
     fn receipt_output_reads_amount_merchant_and_date() {
         let reading = parse_receipt_output(
-            &output(r#"{"amount": 12990, "currency": "clp", "merchant": "Jumbo", "date": "2026-12-01"}"#),
+            &output(
+                r#"{"amount": 12990, "currency": "clp", "merchant": "Jumbo", "date": "2026-12-01"}"#,
+            ),
             Currency::Usd,
         );
         assert_eq!(
@@ -822,9 +864,18 @@ mod tests {
     #[test]
     fn receipt_amount_rounds_to_minor_units() {
         let cases = [
-            (r#"{"amount": 8.4, "currency": null}"#, Some(Money::new(840, Currency::Usd))),
-            (r#"{"amount": "8.405"}"#, Some(Money::new(841, Currency::Usd))),
-            (r#"{"amount": 8.4, "currency": "EUR"}"#, Some(Money::new(840, Currency::Eur))),
+            (
+                r#"{"amount": 8.4, "currency": null}"#,
+                Some(Money::new(840, Currency::Usd)),
+            ),
+            (
+                r#"{"amount": "8.405"}"#,
+                Some(Money::new(841, Currency::Usd)),
+            ),
+            (
+                r#"{"amount": 8.4, "currency": "EUR"}"#,
+                Some(Money::new(840, Currency::Eur)),
+            ),
             (r#"{"amount": 0}"#, None),
             (r#"{"amount": -5}"#, None),
             (r#"{"amount": 1e20}"#, None),
@@ -881,6 +932,9 @@ mod tests {
             "http://127.0.0.1:8791/kapso/media/1",
             "http://127.0.0.1:8790/kapso"
         ));
-        assert!(same_origin("http://[::1]:8790/m", "http://[::1]:8790/kapso"));
+        assert!(same_origin(
+            "http://[::1]:8790/m",
+            "http://[::1]:8790/kapso"
+        ));
     }
 }

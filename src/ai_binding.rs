@@ -29,21 +29,23 @@ use crate::model::{Category, Customer, Language};
 use crate::parse::{self, Item, ParseContext};
 use crate::platform::FetchClient;
 
-/// Longest wait for one classification.
+/// Maximum wait for one classification, in milliseconds.
 pub const CLASSIFY_TIMEOUT_MS: u32 = 4_000;
-/// Longest wait for the vision model to read a receipt.
+/// Maximum wait for the vision model to read a receipt, in milliseconds.
 pub const RECEIPT_TIMEOUT_MS: u32 = 5_000;
-/// Time all model calls of one message may take together. Kapso gives the
-/// webhook 10 s; what is left covers D1 and the media download.
+/// Time all model calls of one message may take together, in milliseconds.
+/// Kapso gives the webhook 10 s, and the rest covers D1 and the media
+/// download.
 pub const MESSAGE_BUDGET_MS: u32 = 6_000;
 /// A call is not started with less time left than this.
 const MIN_CALL_MS: u32 = 300;
-/// Longest wait for a media download (and for resolving its URL).
+/// Maximum wait for a media download (and for resolving its URL), in
+/// milliseconds.
 pub const MEDIA_TIMEOUT_MS: u32 = 2_500;
 /// Largest receipt photo read, in bytes. WhatsApp sends photos as JPEGs of
 /// a few hundred kilobytes; anything larger is not worth the model's time.
 pub const MAX_MEDIA_BYTES: usize = 2 * 1024 * 1024;
-/// Longest error text kept from the binding.
+/// Maximum length of the error text kept from the binding, in characters.
 const MAX_ERROR_CHARS: usize = 200;
 
 /// The `AI` binding: the real Workers AI binding or the local stand-in.
@@ -126,8 +128,8 @@ impl Budget {
         }
     }
 
-    /// The timeout for the next call: `max_ms`, or less when the budget is
-    /// nearly spent; `None` when too little is left to start one.
+    /// Returns the timeout for the next call: `max_ms`, or less when the
+    /// budget is nearly spent. `None` when too little is left to start one.
     fn timeout(&self, max_ms: u32) -> Option<u32> {
         let left = (self.deadline_ms - js_sys::Date::now()).max(0.0);
         let left = if left > f64::from(u32::MAX) {
@@ -149,7 +151,12 @@ pub async fn load_template(kv: Option<&KvStore>, key: &str, default: &'static st
         Ok(Some(stored)) => {
             let template = ai::template_or_default(Some(&stored), default);
             if template == default {
-                tracing::warn!(event = "ai.prompt_ignored", key, bytes = stored.len(), "stored prompt is empty or too large; using the built-in default");
+                tracing::warn!(
+                    event = "ai.prompt_ignored",
+                    key,
+                    bytes = stored.len(),
+                    "stored prompt is empty or too large; using the built-in default"
+                );
             }
             template.to_owned()
         }
@@ -185,7 +192,7 @@ impl AiContext {
         }
     }
 
-    /// The text model's name, for logs.
+    /// Returns the text model's name, for logs.
     pub fn model(&self) -> &str {
         &self.model
     }
@@ -208,7 +215,7 @@ impl AiContext {
     ///
     /// # Errors
     ///
-    /// A [`Fallback`] that says why the keyword classifier must decide.
+    /// A [`Fallback`] with the reason the keyword classifier must decide.
     pub async fn classify(
         &self,
         draft: &Draft,
@@ -231,11 +238,12 @@ impl AiContext {
         ai::parse_classifier_output(&output, categories)
     }
 
-    /// Asks the vision model what a receipt photo says.
+    /// Asks the vision model to read the amount, merchant and date of a
+    /// receipt photo.
     ///
     /// # Errors
     ///
-    /// A [`Fallback`] when the model could not be asked or answered nonsense.
+    /// A [`Fallback`] when the call failed or the output is not a reading.
     pub async fn read_receipt(
         &self,
         image: Vec<u8>,
@@ -260,7 +268,7 @@ impl AiContext {
     }
 }
 
-/// Why a photo could not be downloaded.
+/// The reason a photo could not be downloaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
     #[error("the message has neither a media url nor a media id that resolves")]
@@ -276,7 +284,7 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    /// A short, stable label for logs.
+    /// Returns a short, stable label for logs.
     pub fn reason(&self) -> &'static str {
         match self {
             MediaError::NoUrl => "no_url",
@@ -366,7 +374,7 @@ pub async fn download_photo(
 }
 
 /// Asks Kapso for the temporary URL of a media id:
-/// `GET {KAPSO_API_BASE_URL}/{media_id}?phone_number_id=…` answers
+/// `GET {KAPSO_API_BASE_URL}/{media_id}?phone_number_id=…` returns
 /// `{"url": …}`.
 async fn resolve_media_url(
     kapso: &KapsoClient,
@@ -377,7 +385,10 @@ async fn resolve_media_url(
     struct MediaInfo {
         url: Option<String>,
     }
-    let is_plain = |text: &str| text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let is_plain = |text: &str| {
+        text.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
     if !is_plain(media_id) || !is_plain(phone_number_id) {
         return None;
     }
@@ -405,7 +416,7 @@ async fn resolve_media_url(
 /// read as text: the user's words win and no model is called. Otherwise the
 /// photo is downloaded and read by the vision model, with the caption as the
 /// description. A photo that cannot be downloaded or read is passed on as a
-/// reading of nothing, and the flow asks for the amount.
+/// reading of nothing, so the flow requests the amount.
 pub async fn photo_input(
     ai: &AiContext,
     config: &Config,
