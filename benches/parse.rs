@@ -1,6 +1,6 @@
 //! Measures how many messages per second `parse_message` reads, over the
-//! labelled corpus in `tests/corpus/`. Run with `cargo bench --bench parse`;
-//! it prints one line and checks nothing.
+//! labelled corpus in `tests/corpus/parse/`. Run it with
+//! `cargo bench --bench parse`; it prints one line and checks nothing.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -72,7 +72,7 @@ fn parse_all(samples: &[Sample]) {
 }
 
 fn main() {
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/parse");
     let samples = match load_samples(&directory) {
         Ok(samples) if !samples.is_empty() => samples,
         Ok(_) => {

@@ -1,5 +1,5 @@
-//! Runs the labelled messages in `tests/corpus/*.tsv` through the parser and
-//! reports every line whose result differs from its label.
+//! Runs the labelled messages in `tests/corpus/parse/*.tsv` through the
+//! parser and reports every line whose result differs from its label.
 //!
 //! Each file is tab-separated, one expected item per row:
 //!
@@ -320,7 +320,7 @@ fn check_case(case: &Case, failures: &mut String) -> usize {
 
 #[test]
 fn corpus_messages_parse_as_labelled() {
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/parse");
     let cases = match load_cases(&directory) {
         Ok(cases) => cases,
         Err(error) => panic!("invalid corpus: {error}"),

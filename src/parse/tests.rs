@@ -1,7 +1,7 @@
 //! Tests of whole messages through `parse_message`, `parse_amount` and
 //! `small_talk`, and property tests that formatting an amount and reading
-//! it back is the identity. The labelled corpus in `tests/corpus/` covers
-//! many more messages.
+//! it back is the identity. The labelled corpus in `tests/corpus/parse/`
+//! covers many more messages.
 
 use proptest::prelude::*;
 

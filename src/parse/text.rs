@@ -100,7 +100,7 @@ pub(super) fn is_filler(token: &Token<'_>) -> bool {
 
 /// Builds the description from the tokens of `range` for which `keep` is
 /// true: filler and punctuation are dropped at both edges, the text is
-/// lowercased and accents are kept_indices.
+/// lowercased and accents are kept.
 pub(super) fn describe(
     tokens: &[Token<'_>],
     range: std::ops::Range<usize>,
