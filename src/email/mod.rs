@@ -1,0 +1,169 @@
+//! Receipts forwarded by email, read into an expense.
+//!
+//! Pure: nothing here touches a binding, so it tests natively. [`mime`]
+//! turns a raw RFC 5322 message (or the JSON form the email worker posts)
+//! into a normalised [`Mail`], with [`html`] for HTML-only bodies;
+//! [`receipt`] finds the total, the merchant, the purchase date and a
+//! description in it, with [`merchant`] for who was paid and [`dates`] for
+//! the date formats receipts use.
+//! Routing the mail to a customer, classifying and storing the expense are
+//! left to `email_runner`, which shares the WhatsApp flow.
+
+pub mod dates;
+pub mod html;
+pub mod merchant;
+pub mod mime;
+pub mod receipt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use mime::{JsonMail, Mail, MimeError};
+pub use receipt::{extract, Receipt, ReceiptContext, ReceiptError};
+
+/// Maximum raw message, in bytes (5 MiB). A receipt is a few hundred KiB
+/// even with inline images; anything larger is rejected before it is parsed.
+pub const MAX_RAW_BYTES: usize = 5 * 1024 * 1024;
+
+/// The ledger id of a mail in `inbound_messages`: `email:<Message-ID>`.
+///
+/// A mail without a Message-ID gets a digest of its sender, date, subject
+/// and text instead, so a second delivery of the same mail is still a
+/// duplicate.
+pub fn ledger_id(mail: &Mail) -> String {
+    match mail.message_id.as_deref() {
+        Some(id) => format!("email:{id}"),
+        None => {
+            let mut digest = Sha256::new();
+            for part in [
+                mail.from.as_deref().unwrap_or_default(),
+                &mail.date.map(|d| d.timestamp().to_string()).unwrap_or_default(),
+                &mail.subject,
+                &mail.text,
+            ] {
+                digest.update(part.as_bytes());
+                digest.update([0]);
+            }
+            format!("email:sha256-{}", hex::encode(&digest.finalize()[..16]))
+        }
+    }
+}
+
+/// The `source_message_id` of the one expense a mail yields:
+/// `email:<Message-ID>#1`.
+pub fn source_id(ledger_id: &str) -> String {
+    format!("{ledger_id}#1")
+}
+
+/// Why a request's bearer token was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerError {
+    /// No `Authorization` header.
+    Missing,
+    /// A header that is not `Bearer <token>`.
+    Malformed,
+    /// A token other than the secret.
+    Mismatch,
+}
+
+impl BearerError {
+    /// A stable name for logs.
+    pub fn reason(self) -> &'static str {
+        match self {
+            BearerError::Missing => "missing",
+            BearerError::Malformed => "malformed",
+            BearerError::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// Checks an `Authorization: Bearer <token>` header against `secret`,
+/// comparing in constant time (the time depends only on the lengths).
+///
+/// # Errors
+///
+/// The [`BearerError`] that says what was wrong with the header.
+pub fn check_bearer(header: Option<&str>, secret: &str) -> Result<(), BearerError> {
+    let header = header.map(str::trim).ok_or(BearerError::Missing)?;
+    let (scheme, token) = header.split_once(' ').ok_or(BearerError::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(BearerError::Malformed);
+    }
+    let equal: bool = token.trim().as_bytes().ct_eq(secret.as_bytes()).into();
+    if equal && !secret.is_empty() {
+        Ok(())
+    } else {
+        Err(BearerError::Mismatch)
+    }
+}
+
+/// The calendar day of `date` in the IANA time zone `time_zone`; `None` for
+/// an unknown zone.
+pub fn local_day(date: DateTime<Utc>, time_zone: &str) -> Option<NaiveDate> {
+    let zone = time_zone.parse::<chrono_tz::Tz>().ok()?;
+    Some(date.with_timezone(&zone).date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(message_id: Option<&str>, subject: &str) -> Mail {
+        Mail {
+            subject: subject.to_owned(),
+            message_id: message_id.map(str::to_owned),
+            text: "Total $1.000".to_owned(),
+            ..Mail::default()
+        }
+    }
+
+    #[test]
+    fn ledger_id_uses_message_id() {
+        let id = ledger_id(&mail(Some("abc@uber.com"), "Tu viaje"));
+        assert_eq!(id, "email:abc@uber.com");
+        assert_eq!(source_id(&id), "email:abc@uber.com#1");
+    }
+
+    #[test]
+    fn bearer_token_is_checked() {
+        let cases = [
+            (Some("Bearer s3cret"), Ok(())),
+            (Some("bearer  s3cret "), Ok(())),
+            (None, Err(BearerError::Missing)),
+            (Some("s3cret"), Err(BearerError::Malformed)),
+            (Some("Basic s3cret"), Err(BearerError::Malformed)),
+            (Some("Bearer s3cre"), Err(BearerError::Mismatch)),
+            (Some("Bearer s3cretx"), Err(BearerError::Mismatch)),
+            (Some("Bearer "), Err(BearerError::Malformed)),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(check_bearer(header, "s3cret"), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn empty_secret_matches_nothing() {
+        assert_eq!(check_bearer(Some("Bearer x"), ""), Err(BearerError::Mismatch));
+    }
+
+    #[test]
+    fn local_day_follows_time_zone() {
+        let late = DateTime::parse_from_rfc3339("2026-03-04T01:30:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .expect("a date");
+        assert_eq!(local_day(late, "America/Santiago"), NaiveDate::from_ymd_opt(2026, 3, 3));
+        assert_eq!(local_day(late, "Europe/Madrid"), NaiveDate::from_ymd_opt(2026, 3, 4));
+        assert_eq!(local_day(late, "Mars/Olympus"), None);
+    }
+
+    #[test]
+    fn ledger_id_without_message_id_is_stable() {
+        let first = ledger_id(&mail(None, "Tu viaje"));
+        let again = ledger_id(&mail(None, "Tu viaje"));
+        let other = ledger_id(&mail(None, "Otro viaje"));
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+        assert!(first.starts_with("email:sha256-"), "{first}");
+    }
+}
