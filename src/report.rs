@@ -1,0 +1,464 @@
+//! The month report: totals, the HTML page behind a summary's link and its
+//! CSV download.
+//!
+//! Rendering is pure: [`render_html`] and [`render_csv`] take the month's
+//! expenses and return text; `app` checks the link token and loads the rows.
+//! The page is one HTML document with inline CSS and inline SVG charts (one
+//! by category, one by day, for each currency), no scripts and no external
+//! assets, so it opens on a phone under a `default-src 'none'` policy.
+//! Amounts keep their currencies: nothing is converted, so every total is per
+//! currency.
+
+use std::fmt::Write;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::commands::{Period, Scope};
+use crate::model::Language;
+use crate::money::{Currency, Money};
+use crate::token::Claims;
+
+/// Days a report link stays valid.
+pub const LINK_TTL_DAYS: i64 = 7;
+/// The `kind` of report link tokens.
+pub const TOKEN_KIND: &str = "report";
+/// Most expenses one report loads; a month of a household stays far below.
+pub const MAX_LINES: usize = 5000;
+
+/// One expense of the month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub spent_on: NaiveDate,
+    pub description: String,
+    pub merchant: Option<String>,
+    pub category_id: Option<String>,
+    /// The category's name; `None` while the expense waits for one.
+    pub category: Option<String>,
+    pub amount: Money,
+}
+
+/// The month's totals in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencyTotal {
+    pub currency: Currency,
+    /// `(category id, total)`, largest first; `None` is "no category yet".
+    pub by_category: Vec<(Option<String>, Money)>,
+    /// Minor units spent on each day of the month, day 1 first.
+    pub by_day: Vec<i64>,
+}
+
+impl CurrencyTotal {
+    pub fn total(&self) -> Money {
+        let minor = self.by_category.iter().map(|(_, money)| money.minor).sum();
+        Money::new(minor, self.currency)
+    }
+}
+
+/// Adds up `lines` per currency (the home currency first, then by code), by
+/// category and by day of `period`. Lines outside `period` count toward the
+/// categories but not the days.
+pub fn totals(lines: &[Line], home: Currency) -> Vec<CurrencyTotal> {
+    let mut totals: Vec<CurrencyTotal> = Vec::new();
+    for line in lines {
+        let currency = line.amount.currency;
+        let index = match totals.iter().position(|t| t.currency == currency) {
+            Some(index) => index,
+            None => {
+                totals.push(CurrencyTotal {
+                    currency,
+                    by_category: Vec::new(),
+                    by_day: vec![0; 31],
+                });
+                totals.len() - 1
+            }
+        };
+        let total = &mut totals[index];
+        match total
+            .by_category
+            .iter_mut()
+            .find(|(id, _)| *id == line.category_id)
+        {
+            Some((_, money)) => money.minor = money.minor.saturating_add(line.amount.minor),
+            None => total
+                .by_category
+                .push((line.category_id.clone(), line.amount)),
+        }
+        if let Some(day) = total.by_day.get_mut(line.spent_on.day0() as usize) {
+            *day = day.saturating_add(line.amount.minor);
+        }
+    }
+    for total in &mut totals {
+        total
+            .by_category
+            .sort_by(|a, b| b.1.minor.cmp(&a.1.minor).then_with(|| a.0.cmp(&b.0)));
+    }
+    totals.sort_by_key(|total| (total.currency != home, total.currency.code()));
+    totals
+}
+
+/// `diciembre 2026`, `December 2026`.
+pub fn month_name(language: Language, period: Period) -> String {
+    const SPANISH: [&str; 12] = [
+        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+        "septiembre", "octubre", "noviembre", "diciembre",
+    ];
+    const ENGLISH: [&str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ];
+    let index = period.month.clamp(1, 12) as usize - 1;
+    let name = match language {
+        Language::Spanish => SPANISH[index],
+        Language::English => ENGLISH[index],
+    };
+    format!("{name} {}", period.year)
+}
+
+/// The claims of a report link for `period`, for one user when `user_id` is
+/// set, valid [`LINK_TTL_DAYS`] from `now` (unix seconds).
+pub fn claims(
+    customer_id: &str,
+    user_id: Option<&str>,
+    period: Period,
+    now: i64,
+    nonce: String,
+) -> Claims {
+    Claims {
+        kind: TOKEN_KIND.to_owned(),
+        customer_id: customer_id.to_owned(),
+        user_id: user_id.map(str::to_owned),
+        period: Some(period.key()),
+        expires_at: now.saturating_add(LINK_TTL_DAYS * 24 * 60 * 60),
+        nonce,
+    }
+}
+
+/// The page URL of a token under `base_url` (`PUBLIC_BASE_URL`).
+pub fn link(base_url: &str, token: &str) -> String {
+    format!("{}/reports/{token}", base_url.trim_end_matches('/'))
+}
+
+/// What the page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<'a> {
+    pub language: Language,
+    pub locale: &'a str,
+    pub home_currency: Currency,
+    pub period: Period,
+    pub scope: Scope,
+    /// The month's expenses, oldest first.
+    pub lines: &'a [Line],
+    /// The CSV link, relative to the page.
+    pub csv_href: &'a str,
+}
+
+/// The body of a wrong or expired link: the same for both, so a caller
+/// learns nothing about which tokens exist.
+pub const NOT_FOUND_HTML: &str = "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>misgastos</title>\
+</head><body><p>Este enlace no existe o ya venció. Escribe <b>resumen</b> en WhatsApp para \
+recibir uno nuevo.</p><p>This link does not exist or has expired. Send <b>summary</b> on \
+WhatsApp for a new one.</p></body></html>";
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:720px;\
+padding:12px;color:#1d2433;background:#fff}h1{font-size:1.3rem;margin:.2em 0}\
+h2{font-size:1.1rem;margin:1.2em 0 .3em}h3{font-size:1rem;margin:.8em 0 .2em}\
+.total{font-size:1.6rem;font-weight:700;margin:.2em 0}svg{width:100%;height:auto;\
+display:block}.bar{fill:#2f7d6d}.day{fill:#4a6fa5}.axis{fill:#5b6475;font-size:11px}\
+.label{fill:#1d2433;font-size:12px}table{border-collapse:collapse;width:100%;\
+font-size:.9rem}td,th{padding:6px 4px;border-bottom:1px solid #e3e6ec;text-align:left;\
+vertical-align:top}td.amount,th.amount{text-align:right;white-space:nowrap}\
+.pending{color:#a35b00}a.csv{display:inline-block;margin:1em 0;padding:10px 14px;\
+border-radius:8px;background:#2f7d6d;color:#fff;text-decoration:none}";
+
+/// Renders the report page.
+pub fn render_html(page: &Page<'_>) -> String {
+    let texts = Texts::of(page.language);
+    let month = month_name(page.language, page.period);
+    let scope = match page.scope {
+        Scope::Household => texts.household,
+        Scope::Mine => texts.mine,
+    };
+    let mut html = String::with_capacity(8192);
+    let lang = match page.language {
+        Language::Spanish => "es",
+        Language::English => "en",
+    };
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>misgastos · {}</title>\
+         <style>{STYLE}</style></head><body><h1>{} · {}</h1>",
+        escape_html(&month),
+        escape_html(&month),
+        escape_html(scope),
+    );
+    let totals = totals(page.lines, page.home_currency);
+    if totals.is_empty() {
+        let _ = write!(html, "<p>{}</p>", texts.empty);
+    }
+    for total in &totals {
+        let code = total.currency.code();
+        let _ = write!(
+            html,
+            "<section class=\"currency\" data-currency=\"{code}\"><h2>{code}</h2>\
+             <p class=\"total\">{}</p><h3>{}</h3>",
+            escape_html(&total.total().display(page.locale)),
+            texts.by_category,
+        );
+        category_chart(&mut html, total, page, &texts);
+        let _ = write!(html, "<h3>{}</h3>", texts.by_day);
+        day_chart(&mut html, total, page.period, page.locale, &texts);
+        html.push_str("</section>");
+    }
+    let _ = write!(
+        html,
+        "<p><a class=\"csv\" href=\"{}\" download>{}</a></p>",
+        escape_html(page.csv_href),
+        texts.download
+    );
+    expense_table(&mut html, page, &texts);
+    let _ = write!(html, "<p class=\"axis\">{}</p></body></html>", texts.footer);
+    html
+}
+
+fn category_chart(html: &mut String, total: &CurrencyTotal, page: &Page<'_>, texts: &Texts) {
+    const ROW: usize = 40;
+    const WIDTH: i64 = 360;
+    let rows = &total.by_category;
+    let height = ROW * rows.len() + 8;
+    let max = rows.iter().map(|(_, m)| m.minor).max().unwrap_or(0).max(1);
+    let _ = write!(
+        html,
+        "<svg class=\"chart chart-category\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
+         aria-label=\"{} {}\"><title>{} {}</title>",
+        texts.by_category,
+        total.currency.code(),
+        texts.by_category,
+        total.currency.code()
+    );
+    for (index, (category_id, amount)) in rows.iter().enumerate() {
+        let name = page
+            .lines
+            .iter()
+            .find(|line| line.category_id == *category_id)
+            .and_then(|line| line.category.clone())
+            .unwrap_or_else(|| texts.no_category.to_owned());
+        let y = index * ROW;
+        let width = (amount.minor.max(0) * (WIDTH - 4) / max).max(2);
+        let _ = write!(
+            html,
+            "<text class=\"label\" x=\"0\" y=\"{}\">{} · {}</text>\
+             <rect class=\"bar\" x=\"0\" y=\"{}\" width=\"{width}\" height=\"14\" rx=\"3\"/>",
+            y + 14,
+            escape_html(&name),
+            escape_html(&amount.display(page.locale)),
+            y + 20,
+        );
+    }
+    html.push_str("</svg>");
+}
+
+fn day_chart(html: &mut String, total: &CurrencyTotal, period: Period, locale: &str, texts: &Texts) {
+    const WIDTH: u32 = 360;
+    const HEIGHT: i64 = 140;
+    const TOP: i64 = 8;
+    const BOTTOM: i64 = 20;
+    let days = period.days();
+    let slot = WIDTH / days;
+    let values = &total.by_day[..(days as usize).min(total.by_day.len())];
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let _ = write!(
+        html,
+        "<svg class=\"chart chart-day\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
+         aria-label=\"{} {}\"><title>{} {}</title>",
+        texts.by_day,
+        total.currency.code(),
+        texts.by_day,
+        total.currency.code()
+    );
+    let plot = HEIGHT - TOP - BOTTOM;
+    for (index, minor) in values.iter().enumerate() {
+        let day = index as u32 + 1;
+        let x = index as u32 * slot;
+        if *minor > 0 {
+            let bar = (minor * plot / max).max(1);
+            let amount = Money::new(*minor, total.currency).display(locale);
+            let _ = write!(
+                html,
+                "<rect class=\"day\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{bar}\">\
+                 <title>{day}: {}</title></rect>",
+                x + 1,
+                TOP + plot - bar,
+                slot.saturating_sub(2).max(1),
+                escape_html(&amount),
+            );
+        }
+        if matches!(day, 1 | 8 | 15 | 22) || day == days {
+            let _ = write!(
+                html,
+                "<text class=\"axis\" x=\"{x}\" y=\"{}\">{day}</text>",
+                HEIGHT - 5
+            );
+        }
+    }
+    html.push_str("</svg>");
+}
+
+fn expense_table(html: &mut String, page: &Page<'_>, texts: &Texts) {
+    let _ = write!(
+        html,
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th class=\"amount\">{}</th></tr></thead><tbody>",
+        texts.expenses, texts.date, texts.description, texts.category, texts.amount
+    );
+    for line in page.lines {
+        let date = match page.language {
+            Language::Spanish => line.spent_on.format("%d-%m").to_string(),
+            Language::English => line.spent_on.format("%m/%d").to_string(),
+        };
+        let category = match &line.category {
+            Some(name) => escape_html(name),
+            None => format!("<span class=\"pending\">{}</span>", texts.no_category),
+        };
+        let _ = write!(
+            html,
+            "<tr><td>{date}</td><td>{}</td><td>{category}</td><td class=\"amount\">{}</td></tr>",
+            escape_html(&line.description),
+            escape_html(&line.amount.display(page.locale)),
+        );
+    }
+    html.push_str("</tbody></table>");
+}
+
+/// The month's expenses as CSV (RFC 4180: comma separated, CRLF line ends,
+/// fields quoted when needed). Amounts are plain decimals with a point, in
+/// the currency of the next column, so a spreadsheet reads them in any
+/// locale. A field that starts like a formula is prefixed with `'`, so a
+/// spreadsheet shows it instead of running it.
+pub fn render_csv(lines: &[Line]) -> String {
+    let mut csv = String::from("date,description,merchant,category,amount,currency,status\r\n");
+    for line in lines {
+        let fields = [
+            line.spent_on.format("%Y-%m-%d").to_string(),
+            line.description.clone(),
+            line.merchant.clone().unwrap_or_default(),
+            line.category.clone().unwrap_or_default(),
+            decimal(line.amount),
+            line.amount.currency.code().to_owned(),
+            if line.category.is_some() {
+                "completed".to_owned()
+            } else {
+                "pending_category".to_owned()
+            },
+        ];
+        let row: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+    }
+    csv
+}
+
+/// `12500`, `8.40`: the amount with a decimal point and no grouping.
+fn decimal(money: Money) -> String {
+    let exponent = money.currency.exponent();
+    if exponent == 0 {
+        return money.minor.to_string();
+    }
+    let divisor = 10_i64.pow(exponent);
+    let sign = if money.minor < 0 { "-" } else { "" };
+    let magnitude = money.minor.unsigned_abs();
+    let width = exponent as usize;
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / divisor.unsigned_abs(),
+        magnitude % divisor.unsigned_abs()
+    )
+}
+
+fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The page's fixed labels in one language.
+struct Texts {
+    household: &'static str,
+    mine: &'static str,
+    by_category: &'static str,
+    by_day: &'static str,
+    expenses: &'static str,
+    date: &'static str,
+    description: &'static str,
+    category: &'static str,
+    amount: &'static str,
+    no_category: &'static str,
+    download: &'static str,
+    empty: &'static str,
+    footer: &'static str,
+}
+
+impl Texts {
+    fn of(language: Language) -> Texts {
+        match language {
+            Language::Spanish => Texts {
+                household: "Hogar",
+                mine: "Personal",
+                by_category: "Por categoría",
+                by_day: "Por día",
+                expenses: "Gastos",
+                date: "Fecha",
+                description: "Descripción",
+                category: "Categoría",
+                amount: "Monto",
+                no_category: "Sin categoría",
+                download: "Descargar CSV",
+                empty: "No hay gastos este mes.",
+                footer: "Enlace privado de misgastos; vence 7 días después de enviado.",
+            },
+            Language::English => Texts {
+                household: "Household",
+                mine: "Personal",
+                by_category: "By category",
+                by_day: "By day",
+                expenses: "Expenses",
+                date: "Date",
+                description: "Description",
+                category: "Category",
+                amount: "Amount",
+                no_category: "No category",
+                download: "Download CSV",
+                empty: "No expenses this month.",
+                footer: "Private misgastos link; it expires 7 days after it was sent.",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
