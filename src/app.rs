@@ -1,14 +1,18 @@
-//! HTTP routes: `/health` and `/webhooks/whatsapp`.
+//! HTTP routes: `/health`, `/webhooks/whatsapp` and `/webhooks/email`.
 
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
 use crate::config::{Config, CONVERSATION_STATE_KV, DB};
-use crate::error::{AppError, MAX_BODY_BYTES};
-use crate::kapso::{self, Delivery};
+use crate::email_runner;
+use crate::error::AppError;
+use crate::events;
+use crate::kapso::Delivery;
 use crate::runner;
-use crate::signature::{self, KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
+use crate::sentry::Report;
+use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use crate::store::Store;
+use crate::webhook::{self, Delivered};
 
 /// The crate version, plus the git revision when a release build set
 /// `MISGASTOS_GIT_REVISION`.
@@ -28,21 +32,36 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let result = match (method, path.as_str()) {
         (worker::Method::Get, "/health") => return health(&env).await,
         (worker::Method::Post, "/webhooks/whatsapp") => whatsapp_webhook(req, &env, &ctx).await,
-        (_, "/health" | "/webhooks/whatsapp") => {
+        (worker::Method::Post, "/webhooks/email") => email_runner::webhook(req, &env, &ctx).await,
+        (method, "/health" | "/webhooks/whatsapp" | "/webhooks/email") => {
+            tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
             return Response::error("method not allowed", 405);
         }
-        _ => Err(AppError::NotFound),
+        (method, _) => {
+            tracing::info!(event = events::ROUTE_NOT_FOUND, method = ?method, path = %path, "no route for the path");
+            Err(AppError::NotFound)
+        }
     };
     match result {
         Ok(response) => Ok(response),
-        Err(error) => error_response(&error),
+        Err(error) => error_response(&error, &env, &ctx, &path),
     }
 }
 
-fn error_response(error: &AppError) -> worker::Result<Response> {
+/// Answers an error; a 5xx is logged here, once, and reported to Sentry.
+fn error_response(
+    error: &AppError,
+    env: &Env,
+    ctx: &Context,
+    path: &str,
+) -> worker::Result<Response> {
     let status = error.status();
     if status >= 500 {
-        tracing::error!(event = "http.request_failed", status, error = %error, "request failed");
+        tracing::error!(event = events::REQUEST_FAILED, status, path, error = %error, "request failed");
+        let report = Report::new(events::REQUEST_FAILED, error.to_string())
+            .tag("status", status.to_string())
+            .tag("path", path);
+        runner::report_error(ctx, &Config::from_env(env), report);
     }
     Ok(Response::from_json(&json!({ "error": error.public_message() }))?.with_status(status))
 }
@@ -70,7 +89,7 @@ async fn health(env: &Env) -> worker::Result<Response> {
     };
     let healthy = database == "ok" && state_kv == "ok" && secret == "ok";
     if !healthy {
-        tracing::error!(event = "health.degraded", db = %database, conversation_state_kv = %state_kv, webhook_secret = %secret, "health check failed");
+        tracing::error!(event = events::HEALTH_DEGRADED, db = %database, conversation_state_kv = %state_kv, webhook_secret = %secret, "health check failed");
     }
     let body = json!({
         "status": if healthy { "ok" } else { "degraded" },
@@ -96,83 +115,41 @@ async fn whatsapp_webhook(
     ctx: &Context,
 ) -> Result<Response, AppError> {
     let config = Config::from_env(env);
-    if config.webhook_secrets.is_empty() {
-        tracing::error!(
-            event = "whatsapp.webhook_secret_missing",
-            "KAPSO_WEBHOOK_SECRET is not set; every delivery is refused"
-        );
-        return Err(AppError::NotConfigured("KAPSO_WEBHOOK_SECRET"));
-    }
-
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        tracing::warn!(
-            event = "whatsapp.payload_too_large",
-            bytes = declared,
-            "body over the limit rejected"
-        );
-        return Err(AppError::PayloadTooLarge);
-    }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("{e:?}")))?;
-    if body.len() > MAX_BODY_BYTES {
-        tracing::warn!(
-            event = "whatsapp.payload_too_large",
-            bytes = body.len(),
-            "body over the limit rejected"
-        );
-        return Err(AppError::PayloadTooLarge);
-    }
-
-    let headers = req.headers();
-    let kapso_header = headers.get(KAPSO_SIGNATURE_HEADER).ok().flatten();
-    let webhook_header = headers.get(WEBHOOK_SIGNATURE_HEADER).ok().flatten();
-    if let Err(error) = signature::verify(
-        &config.webhook_secrets,
-        [kapso_header.as_deref(), webhook_header.as_deref()],
-        &body,
-    ) {
-        tracing::warn!(
-            event = "whatsapp.webhook_unauthorized",
-            reason = error.reason(),
-            bytes = body.len(),
-            "webhook signature rejected"
-        );
-        return Err(AppError::Unauthorized(error));
-    }
-
-    let event_header = headers.get("x-webhook-event").ok().flatten();
-    let deliveries = kapso::normalise(&body, event_header.as_deref()).map_err(|error| {
-        tracing::warn!(event = "whatsapp.payload_malformed", error = %error, "signed body is not a webhook payload");
-        AppError::Malformed(error)
+    let content_length = req.headers().get("content-length").ok().flatten();
+    webhook::check_declared_length(content_length.as_deref())?;
+    let body = req.bytes().await.map_err(|e| {
+        tracing::warn!(event = events::BODY_UNREADABLE, error = ?e, "request body could not be read");
+        AppError::BadRequest(format!("{e:?}"))
     })?;
-    if deliveries.is_empty() {
-        tracing::info!(
-            event = "whatsapp.event_ignored",
-            reason = "no_message",
-            "payload carried no message"
-        );
-    }
+    let headers = req.headers();
+    let kapso_signature = headers.get(KAPSO_SIGNATURE_HEADER).ok().flatten();
+    let webhook_signature = headers.get(WEBHOOK_SIGNATURE_HEADER).ok().flatten();
+    let event = headers.get("x-webhook-event").ok().flatten();
+    let delivered = Delivered {
+        content_length: content_length.as_deref(),
+        kapso_signature: kapso_signature.as_deref(),
+        webhook_signature: webhook_signature.as_deref(),
+        event: event.as_deref(),
+        body: &body,
+    };
+    let deliveries = webhook::accept(&config.webhook_secrets, &delivered)?;
 
     let mut handled = 0;
     for delivery in deliveries {
         match delivery {
             Delivery::Ignored(ignored) => {
                 tracing::info!(
-                    event = "whatsapp.event_ignored",
+                    event = events::EVENT_IGNORED,
                     reason = ignored.reason(),
                     "delivery acknowledged without handling"
                 );
             }
             Delivery::Message(message) => {
-                runner::handle(env, ctx, &config, message).await?;
+                let message_id = message.id.clone();
+                if let Err(error) = runner::handle(env, ctx, &config, message).await {
+                    tracing::warn!(event = events::MESSAGE_FAILED, message_id = %message_id, status = error.status(), "message not handled; kapso retries it");
+                    return Err(error);
+                }
                 handled += 1;
             }
         }

@@ -7,8 +7,10 @@
 
 use worker::Env;
 
+use crate::events;
 use crate::kapso::client::KapsoClient;
-use crate::telegram::TelegramClient;
+use crate::sentry::{Dsn, SentryClient};
+use crate::telegram::{NotifySet, TelegramClient};
 
 /// D1 database binding.
 pub const DB: &str = "DB";
@@ -18,10 +20,13 @@ pub const CONVERSATION_STATE_KV: &str = "CONVERSATION_STATE_KV";
 pub const PROMPTS_KV: &str = "PROMPTS_KV";
 /// KV namespace that caches entitlements; optional.
 pub const ENTITLEMENTS_KV: &str = "ENTITLEMENTS_KV";
+/// Workers AI binding (a local stand-in in development).
+pub const AI: &str = "AI";
 
 const DEFAULT_KAPSO_API_BASE_URL: &str = "https://api.kapso.ai/meta/whatsapp/v24.0";
 const DEFAULT_TELEGRAM_API_BASE_URL: &str = "https://api.telegram.org";
 const DEFAULT_AI_MODEL: &str = "@cf/meta/llama-3.1-8b-instruct-fast";
+const DEFAULT_AI_VISION_MODEL: &str = "@cf/meta/llama-3.2-11b-vision-instruct";
 
 /// The worker's configuration for one request.
 #[derive(Debug, Clone)]
@@ -35,11 +40,18 @@ pub struct Config {
     pub kapso: Option<KapsoClient>,
     /// `None` without both Telegram secrets.
     pub telegram: Option<TelegramClient>,
+    /// `TELEGRAM_NOTIFY`: the kinds of notice sent; all when unset.
+    pub telegram_notify: NotifySet,
+    /// `None` without a valid `SENTRY_DSN`: errors are then only logged.
+    pub sentry: Option<SentryClient>,
     /// Bootstraps unknown senders in development only.
     pub default_customer_id: Option<String>,
     /// Refuse customers without an active subscription.
     pub strict_policy: bool,
+    /// `CLOUDFLARE_AI_MODEL`: the text model that classifies expenses.
     pub ai_model: String,
+    /// `CLOUDFLARE_AI_VISION_MODEL`: the model that reads receipt photos.
+    pub ai_vision_model: String,
     /// Key of the HMAC that pseudonymises phone numbers in logs.
     pub sender_hash_key: Vec<u8>,
     pub email_worker_secret: Option<String>,
@@ -70,21 +82,36 @@ impl Config {
             }),
             _ => None,
         };
+        let (telegram_notify, unknown_kinds) =
+            NotifySet::parse(string(env, "TELEGRAM_NOTIFY").as_deref());
+        if !unknown_kinds.is_empty() {
+            tracing::warn!(
+                event = events::TELEGRAM_NOTIFY_UNKNOWN,
+                unknown = %unknown_kinds.join(","),
+                "TELEGRAM_NOTIFY names unknown kinds; expected completed, pending, errors, customers, policy, all or none"
+            );
+        }
+        let environment = string(env, "ENVIRONMENT").unwrap_or_else(|| "production".to_owned());
+        let sentry = sentry_client(env, &environment);
         let sender_hash_key = string(env, "SENDER_HASH_KEY")
             .or_else(|| webhook_secrets.first().cloned())
             .unwrap_or_default()
             .into_bytes();
         Config {
-            environment: string(env, "ENVIRONMENT").unwrap_or_else(|| "production".to_owned()),
+            environment,
             webhook_secrets,
             kapso,
             telegram,
+            telegram_notify,
+            sentry,
             default_customer_id: string(env, "DEFAULT_CUSTOMER_ID"),
             strict_policy: string(env, "STRICT_POLICY_MODE")
                 .map(|value| !value.eq_ignore_ascii_case("false"))
                 .unwrap_or(true),
             ai_model: string(env, "CLOUDFLARE_AI_MODEL")
                 .unwrap_or_else(|| DEFAULT_AI_MODEL.to_owned()),
+            ai_vision_model: string(env, "CLOUDFLARE_AI_VISION_MODEL")
+                .unwrap_or_else(|| DEFAULT_AI_VISION_MODEL.to_owned()),
             sender_hash_key,
             email_worker_secret: string(env, "EMAIL_WORKER_SECRET"),
         }
@@ -102,6 +129,24 @@ impl Config {
             .as_deref()
             .filter(|_| self.is_development())
     }
+}
+
+/// The Sentry client from `SENTRY_DSN`, labelled with `SENTRY_RELEASE` or,
+/// when that is unset, `misgastos@` and the version `/health` reports.
+fn sentry_client(env: &Env, environment: &str) -> Option<SentryClient> {
+    let dsn = match Dsn::parse(&string(env, "SENTRY_DSN")?) {
+        Ok(dsn) => dsn,
+        Err(error) => {
+            tracing::warn!(event = events::SENTRY_DSN_INVALID, error = %error, "SENTRY_DSN is invalid; errors are not reported");
+            return None;
+        }
+    };
+    Some(SentryClient {
+        dsn,
+        release: string(env, "SENTRY_RELEASE")
+            .unwrap_or_else(|| format!("misgastos@{}", crate::app::version())),
+        environment: environment.to_owned(),
+    })
 }
 
 /// Reads a secret or a var; empty values count as missing.

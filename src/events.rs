@@ -65,6 +65,33 @@ pub const NOT_AN_EXPENSE: &str = "flow.not_an_expense";
 /// info: the user changed a setting (`change`: category added or renamed,
 /// merchant rule deleted).
 pub const SETTINGS_CHANGED: &str = "flow.settings_changed";
+/// info: the user changed a recorded expense or a budget (`change`: edited,
+/// deleted, undone, budget_set, …).
+pub const EXPENSE_CHANGED: &str = "expense.changed";
+/// info: a reply told the user that a category crossed `threshold` percent of
+/// its monthly budget.
+pub const BUDGET_ALERT_SENT: &str = "budget.alert_sent";
+
+// Classification and receipt photos (Workers AI).
+
+/// debug: the AI model chose the category (`confidence`, `model`).
+pub const CLASSIFIER_AI_DECIDED: &str = "classifier.ai_decided";
+/// warn: the AI model gave no usable category (`reason`: timeout, malformed,
+/// unknown_category, …), so the keyword classifier decided.
+pub const CLASSIFIER_FALLBACK_USED: &str = "classifier.fallback_used";
+/// warn: the prompt stored in `PROMPTS_KV` is empty or too large, so the
+/// built-in prompt is used.
+pub const AI_PROMPT_IGNORED: &str = "ai.prompt_ignored";
+/// warn: `PROMPTS_KV` could not be read, so the built-in prompt is used.
+pub const AI_PROMPT_UNAVAILABLE: &str = "ai.prompt_unavailable";
+/// info: the vision model read a receipt photo (which fields it found).
+pub const RECEIPT_READ: &str = "receipt.read";
+/// warn: the receipt photo could not be downloaded, so the user is asked for
+/// the amount.
+pub const RECEIPT_DOWNLOAD_FAILED: &str = "receipt.download_failed";
+/// warn: the vision model could not read the photo, so the user is asked for
+/// the amount.
+pub const RECEIPT_READ_FAILED: &str = "receipt.read_failed";
 
 // Conversation state in KV.
 

@@ -13,12 +13,23 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ai::ReceiptReading;
 use crate::classify::{self, Classification, Classifier};
-use crate::kapso::client::{Outbound, MAX_BUTTONS, MAX_BUTTON_TITLE};
+use crate::commands::{self, BudgetAlert, ExpenseChange, LedgerAnswer, LedgerQuery};
+use crate::kapso::client::{Outbound, MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_ROW_TITLE};
 use crate::model::{Category, Customer, Language};
 use crate::money::Money;
 use crate::parse::{self, AmountReading, Item, ParseContext, SmallTalk};
 use crate::reply;
+
+/// Characters of the longest text the flow reads: WhatsApp's limit for a
+/// text message body. A longer text (a forged or relayed payload) is
+/// answered without being parsed, which bounds the parser's CPU time.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// Expenses one message may record. A message listing more gets a reply and
+/// records none, so that a pasted statement does not flood the ledger.
+pub const MAX_EXPENSES_PER_MESSAGE: usize = 20;
 
 /// Seconds an open question stays answerable; also the KV TTL of the state.
 pub const QUESTION_TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -94,12 +105,22 @@ pub enum Question {
 }
 
 impl Question {
-    fn source_id(&self) -> &str {
+    /// The idempotency key of the expense this question is about.
+    pub fn source_id(&self) -> &str {
         match self {
             Question::Category { source_id, .. }
             | Question::Amount { source_id, .. }
             | Question::AmountChoice { source_id, .. }
             | Question::FutureDate { source_id, .. } => source_id,
+        }
+    }
+
+    fn is_asked(&self) -> bool {
+        match self {
+            Question::Category { asked, .. }
+            | Question::Amount { asked, .. }
+            | Question::AmountChoice { asked, .. }
+            | Question::FutureDate { asked, .. } => *asked,
         }
     }
 
@@ -126,6 +147,38 @@ pub enum Input {
     Unsupported,
     /// The classifier's answers to an [`Effect::Classify`].
     Classified(Vec<Classified>),
+    /// A photo. `reading` is what the vision model read on it, `None` when
+    /// it could not be read at all.
+    Receipt {
+        reading: Option<ReceiptReading>,
+        caption: Option<String>,
+    },
+    /// The customer's merchant rules, loaded for an [`Effect::LoadRules`].
+    Rules {
+        query: RulesQuery,
+        rules: Vec<MerchantRule>,
+    },
+    /// The answer to an [`Effect::LoadLedger`].
+    Ledger {
+        query: LedgerQuery,
+        answer: LedgerAnswer,
+    },
+}
+
+/// A learned merchant rule: expenses at `merchant` go to `category_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantRule {
+    pub merchant: String,
+    pub category_id: String,
+}
+
+/// Why the rules are loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesQuery {
+    /// To list them.
+    List,
+    /// To delete the one for this merchant, as the user typed it.
+    Delete(String),
 }
 
 /// A classified draft, fed back after [`Effect::Classify`].
@@ -221,6 +274,14 @@ pub enum FlowEvent {
     Cancelled { count: usize },
     /// `flow.not_an_expense`
     NotAnExpense,
+    /// `flow.settings_changed`: a category was added or renamed, or a rule
+    /// deleted.
+    SettingsChanged { change: &'static str },
+    /// `expense.changed`: an expense was edited, deleted or undone, or a
+    /// budget set.
+    LedgerChanged { change: &'static str },
+    /// `budget.alert_sent`: a category's spending crossed a threshold.
+    BudgetAlerted { threshold: u32 },
 }
 
 /// Work for the runner.
@@ -236,6 +297,33 @@ pub enum Effect {
         category_id: String,
         merchant: Option<String>,
     },
+    /// Load the customer's merchant rules, then call [`advance`] with
+    /// [`Input::Rules`].
+    LoadRules(RulesQuery),
+    /// Forget the rule of a merchant.
+    DeleteRule {
+        merchant: String,
+    },
+    /// Add a category at the end of the customer's list.
+    AddCategory {
+        name: String,
+        keywords: String,
+    },
+    RenameCategory {
+        category_id: String,
+        name: String,
+    },
+    /// Read the ledger, then call [`advance`] with [`Input::Ledger`].
+    LoadLedger(LedgerQuery),
+    /// Record an expense's values in `expense_changes`, then change it.
+    ChangeExpense(ExpenseChange),
+    /// Set or, with `None`, remove a category's monthly budget.
+    SetBudget {
+        category_id: String,
+        budget_minor: Option<i64>,
+    },
+    /// Record a budget alert so that it is sent once a month.
+    RecordBudgetAlert(BudgetAlert),
     Reply(Outbound),
     Notify(Notice),
     Log(FlowEvent),
@@ -258,6 +346,7 @@ pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
         turn,
         state,
         effects: Vec::new(),
+        stale_check: true,
     };
     machine.expire();
     match input {
@@ -268,14 +357,43 @@ pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
             machine.reply_text(reply::audio_without_transcript(machine.language()))
         }
         Input::Unsupported => machine.reply_text(reply::unsupported_message(machine.language())),
+        Input::Receipt { reading, caption } => machine.on_receipt(reading, caption),
+        Input::Rules { query, rules } => machine.on_rules(&query, &rules),
+        Input::Ledger { query, answer } => machine.on_ledger(query, answer),
     }
     machine.finish()
+}
+
+/// The category question of an expense stored as `pending_category` outside
+/// this conversation (a receipt that came by email), with the classifier's
+/// proposals first among its options. Queued in a state, it is asked at the
+/// end of the next turn that leaves it at the head.
+pub fn category_question(
+    turn: &Turn<'_>,
+    pending: Pending,
+    classification: &Classification,
+) -> Question {
+    let machine = Machine {
+        turn,
+        state: State::default(),
+        effects: Vec::new(),
+        stale_check: false,
+    };
+    Question::Category {
+        options: machine.category_options(classification),
+        source_id: pending.source_id,
+        draft: pending.draft,
+        asked: false,
+    }
 }
 
 struct Machine<'a, 't> {
     turn: &'a Turn<'t>,
     state: State,
     effects: Vec<Effect>,
+    /// Whether to look for a stale pending expense once nothing is open:
+    /// not after `cancelar`, nor when this input is that lookup's answer.
+    stale_check: bool,
 }
 
 impl Machine<'_, '_> {
@@ -315,9 +433,15 @@ impl Machine<'_, '_> {
         let classifying = self
             .effects
             .iter()
-            .any(|e| matches!(e, Effect::Classify(_)));
+            .any(|e| matches!(e, Effect::Classify(_) | Effect::LoadRules(_) | Effect::LoadLedger(_)));
         if !classifying {
             self.ask_head();
+            // An expense left pending when its question expired or was
+            // cancelled is asked again on a later message, never lost.
+            if self.state.is_idle() && self.stale_check {
+                self.effects
+                    .push(Effect::LoadLedger(LedgerQuery::OldestPending));
+            }
         }
         self.state.updated_at = self.turn.now;
         Transition {
@@ -489,6 +613,20 @@ impl Machine<'_, '_> {
         if !confirmations.is_empty() {
             self.reply_text(confirmations.join("\n"));
         }
+        let completed: Vec<(String, Money, NaiveDate)> = self
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::SaveExpense(NewExpense {
+                    category_id: Some(category_id),
+                    status: ExpenseStatus::Completed,
+                    draft,
+                    ..
+                }) => Some((category_id.clone(), draft.amount, draft.spent_on)),
+                _ => None,
+            })
+            .collect();
+        self.check_budgets(completed.iter().map(|(id, amount, day)| (id.as_str(), *amount, *day)));
     }
 
     /// The classifier's proposals first, then the customer's categories in
@@ -517,11 +655,16 @@ impl Machine<'_, '_> {
 
     fn on_text(&mut self, text: &str) {
         let language = self.language();
+        if text.chars().nth(MAX_TEXT_CHARS).is_some() {
+            self.effects.push(Effect::Log(FlowEvent::NotAnExpense));
+            return self.reply_text(reply::message_too_long(language));
+        }
         match command(text) {
             Some(Command::Help) => return self.reply_text(reply::help(language)),
             Some(Command::Cancel) => {
                 let count = self.state.questions.len();
                 self.state.questions.clear();
+                self.stale_check = false;
                 self.effects
                     .push(Effect::Log(FlowEvent::Cancelled { count }));
                 return self.reply_text(reply::cancelled(language, count > 0));
@@ -537,22 +680,41 @@ impl Machine<'_, '_> {
             }
             None => {}
         }
+        if let Some(command) = settings_command(text) {
+            return self.on_settings(command);
+        }
 
         if self.answer_head(text) {
             return;
         }
+        if let Some(recognised) = commands::recognise(text, self.turn) {
+            let effects = commands::start(recognised, self.turn);
+            return self.effects.extend(effects);
+        }
 
         if let Some(talk) = parse::small_talk(text) {
             let answer = match talk {
+                // A question while the bot waits for an answer is about
+                // that question: ask it again.
+                SmallTalk::Question if !self.state.is_idle() => return self.not_understood(),
                 SmallTalk::Thanks => reply::you_are_welcome(language),
                 SmallTalk::Greeting | SmallTalk::Question => reply::greeting(language),
             };
             return self.reply_text(answer);
         }
 
-        let items = parse::parse_message(text, &self.parse_context());
+        let mut items = parse::parse_message(text, &self.parse_context());
+        // Neither an amount nor a description (`ayer` alone): nothing to ask.
+        items.retain(|item| {
+            !matches!(item, Item::MissingAmount { description, .. } if description.trim().is_empty())
+        });
         if items.is_empty() {
             return self.not_understood();
+        }
+        if items.len() > MAX_EXPENSES_PER_MESSAGE {
+            self.effects.push(Effect::Log(FlowEvent::NotAnExpense));
+            let text = reply::too_many_expenses(language, MAX_EXPENSES_PER_MESSAGE);
+            return self.reply_text(text);
         }
         self.take_items(items);
     }
@@ -621,6 +783,12 @@ impl Machine<'_, '_> {
         let Some(head) = self.state.questions.first().cloned() else {
             return false;
         };
+        // A question queued from outside the conversation (a receipt that
+        // came by email) is shown only at the end of this turn, so this
+        // text cannot be its answer yet.
+        if !head.is_asked() {
+            return false;
+        }
         match head {
             Question::Category {
                 source_id,
@@ -710,6 +878,12 @@ impl Machine<'_, '_> {
     }
 
     fn on_choice(&mut self, id: &str, title: &str) {
+        if let Some(effects) = commands::on_choice(id) {
+            if commands::is_keep(id) {
+                self.reply_text(reply::kept(self.language()));
+            }
+            return self.effects.extend(effects);
+        }
         let Some((prefix, source_id, value)) = split_choice(id) else {
             // A button from another flow: read its title as typed text.
             return self.on_text(title);
@@ -740,8 +914,13 @@ impl Machine<'_, '_> {
             (DATE_PREFIX, Some(Question::FutureDate { draft, .. })) => {
                 self.resolve_date(source_id, draft, value == "keep")
             }
-            // The question was answered or expired already.
-            _ => self.on_text(title),
+            // A category that is not the customer's, or a button whose
+            // question was answered or expired. Reading its title as text
+            // could record an amount a second time, so it is only answered.
+            _ => {
+                self.effects.push(Effect::Log(FlowEvent::AnswerNotUnderstood));
+                self.reply_text(reply::question_closed(self.language()));
+            }
         }
     }
 
@@ -774,6 +953,7 @@ impl Machine<'_, '_> {
                     category: category.name.clone(),
                     classifier: Classifier::User,
                 }));
+                self.check_budgets([(category.id.as_str(), draft.amount, draft.spent_on)]);
                 self.confirmation(draft, &category.name)
             }
             None => match self.language() {
@@ -804,6 +984,251 @@ impl Machine<'_, '_> {
         self.effects
             .push(Effect::Classify(vec![Pending { source_id, draft }]));
     }
+}
+
+/// Most categories a customer can have; more would not fit a WhatsApp list
+/// or a short prompt.
+pub const MAX_CATEGORIES: usize = 20;
+
+impl Machine<'_, '_> {
+    /// Turns what the vision model read into an expense, or into a question
+    /// for the amount when it read none; a photo is never dropped.
+    fn on_receipt(&mut self, reading: Option<ReceiptReading>, caption: Option<String>) {
+        let language = self.language();
+        let reading = reading.unwrap_or(ReceiptReading {
+            amount: None,
+            merchant: None,
+            spent_on: None,
+        });
+        let description = caption
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .or_else(|| reading.merchant.clone())
+            .unwrap_or_else(|| reply::receipt_description(language).to_owned());
+        let spent_on = reading.spent_on.unwrap_or(self.turn.today);
+        let merchant = reading.merchant;
+        let item = match reading.amount {
+            None => {
+                self.reply_text(reply::receipt_unreadable(language));
+                Item::MissingAmount {
+                    description,
+                    merchant,
+                    spent_on,
+                }
+            }
+            Some(amount) => {
+                let draft = parse::Draft {
+                    amount,
+                    spent_on,
+                    description,
+                    merchant,
+                };
+                if spent_on > self.turn.today {
+                    Item::FutureDate { draft }
+                } else {
+                    Item::Expense(draft)
+                }
+            }
+        };
+        self.take_items(vec![item]);
+    }
+
+    fn on_settings(&mut self, command: Settings) {
+        match command {
+            Settings::Rules => self.effects.push(Effect::LoadRules(RulesQuery::List)),
+            Settings::DeleteRule(merchant) => self
+                .effects
+                .push(Effect::LoadRules(RulesQuery::Delete(merchant))),
+            Settings::AddCategory(name) => self.add_category(&name),
+            Settings::RenameCategory(rest) => self.rename_category(&rest),
+        }
+    }
+
+    fn on_rules(&mut self, query: &RulesQuery, rules: &[MerchantRule]) {
+        let language = self.language();
+        match query {
+            RulesQuery::List => {
+                let lines: Vec<(&str, &str)> = rules
+                    .iter()
+                    .filter_map(|rule| {
+                        let category = self.category(&rule.category_id)?;
+                        Some((rule.merchant.as_str(), category.name.as_str()))
+                    })
+                    .collect();
+                let text = reply::rule_list(language, &lines);
+                self.reply_text(text);
+            }
+            RulesQuery::Delete(typed) => {
+                let wanted = classify::words_of(typed);
+                let found = rules
+                    .iter()
+                    .find(|rule| classify::words_of(&rule.merchant) == wanted);
+                match found {
+                    Some(rule) => {
+                        self.effects.push(Effect::DeleteRule {
+                            merchant: rule.merchant.clone(),
+                        });
+                        self.effects.push(Effect::Log(FlowEvent::SettingsChanged {
+                            change: "rule_deleted",
+                        }));
+                        self.reply_text(reply::rule_deleted(language, &rule.merchant));
+                    }
+                    None => self.reply_text(reply::rule_not_found(language, typed.trim())),
+                }
+            }
+        }
+    }
+
+    fn add_category(&mut self, typed: &str) {
+        let language = self.language();
+        let Some(name) = category_name(typed) else {
+            return self.reply_text(reply::category_name_invalid(language));
+        };
+        if let Some(existing) = classify::category_by_name(&name, self.turn.categories) {
+            let text = reply::category_exists(language, &existing.name);
+            return self.reply_text(text);
+        }
+        if self.turn.categories.len() >= MAX_CATEGORIES {
+            return self.reply_text(reply::too_many_categories(language, MAX_CATEGORIES));
+        }
+        self.effects.push(Effect::AddCategory {
+            keywords: classify::words_of(&name),
+            name: name.clone(),
+        });
+        self.effects.push(Effect::Log(FlowEvent::SettingsChanged {
+            change: "category_added",
+        }));
+        self.reply_text(reply::category_added(language, &name));
+    }
+
+    /// Renames from `rest`, `<old> a <new>` or `<old> to <new>`: the split is
+    /// the first one whose left side names an existing category, so names
+    /// that contain ` a ` still work.
+    fn rename_category(&mut self, rest: &str) {
+        let language = self.language();
+        let split = [" a ", " to ", " -> ", " → "].iter().find_map(|separator| {
+            rest.match_indices(separator).find_map(|(at, _)| {
+                let old = classify::category_by_name(&rest[..at], self.turn.categories)?;
+                Some((old.clone(), rest[at + separator.len()..].to_owned()))
+            })
+        });
+        let Some((old, typed)) = split else {
+            return self.reply_text(reply::rename_usage(language));
+        };
+        let Some(name) = category_name(&typed) else {
+            return self.reply_text(reply::category_name_invalid(language));
+        };
+        if let Some(existing) = classify::category_by_name(&name, self.turn.categories) {
+            if existing.id != old.id {
+                let text = reply::category_exists(language, &existing.name);
+                return self.reply_text(text);
+            }
+        }
+        self.effects.push(Effect::RenameCategory {
+            category_id: old.id.clone(),
+            name: name.clone(),
+        });
+        self.effects.push(Effect::Log(FlowEvent::SettingsChanged {
+            change: "category_renamed",
+        }));
+        self.reply_text(reply::category_renamed(language, &old.name, &name));
+    }
+}
+
+/// A command that changes or lists the customer's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Settings {
+    Rules,
+    DeleteRule(String),
+    AddCategory(String),
+    /// The text after the command: `<old> a <new>`.
+    RenameCategory(String),
+}
+
+const RULES_WORDS: &[&str] = &[
+    "reglas",
+    "mis reglas",
+    "ver reglas",
+    "rules",
+    "my rules",
+    "list rules",
+];
+const DELETE_RULE_PREFIXES: &[&str] = &[
+    "borrar regla",
+    "borra regla",
+    "eliminar regla",
+    "quitar regla",
+    "delete rule",
+    "remove rule",
+    "forget rule",
+];
+const ADD_CATEGORY_PREFIXES: &[&str] = &[
+    "agregar categoria",
+    "agrega categoria",
+    "añadir categoria",
+    "anadir categoria",
+    "nueva categoria",
+    "crear categoria",
+    "add category",
+    "new category",
+    "create category",
+];
+const RENAME_CATEGORY_PREFIXES: &[&str] = &[
+    "renombrar categoria",
+    "renombra categoria",
+    "renombrar la categoria",
+    "rename category",
+    "rename the category",
+];
+
+fn settings_command(text: &str) -> Option<Settings> {
+    if RULES_WORDS.contains(&classify::words_of(text).as_str()) {
+        return Some(Settings::Rules);
+    }
+    if let Some(rest) = after_prefix(text, DELETE_RULE_PREFIXES) {
+        return Some(Settings::DeleteRule(rest));
+    }
+    if let Some(rest) = after_prefix(text, ADD_CATEGORY_PREFIXES) {
+        return Some(Settings::AddCategory(rest));
+    }
+    after_prefix(text, RENAME_CATEGORY_PREFIXES).map(Settings::RenameCategory)
+}
+
+/// The words of `text` after the first of `prefixes` it starts with (folded,
+/// so `Categoría` matches `categoria`), as typed; `None` when no prefix
+/// matches or nothing follows it.
+fn after_prefix(text: &str, prefixes: &[&str]) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    prefixes.iter().find_map(|prefix| {
+        let count = prefix.split(' ').count();
+        if words.len() <= count || classify::words_of(&words[..count].join(" ")) != *prefix {
+            return None;
+        }
+        Some(words[count..].join(" "))
+    })
+}
+
+/// Cleans a category name the user typed: single spaces, no surrounding
+/// quotes or final period, first letter upper case. `None` unless it has a
+/// letter and fits a WhatsApp list row.
+fn category_name(typed: &str) -> Option<String> {
+    let trimmed = typed
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '*' | '«' | '»' | '“' | '”' | '.'))
+        .trim()
+        .to_owned();
+    let length = trimmed.chars().count();
+    if length == 0 || length > MAX_ROW_TITLE || !trimmed.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    if trimmed.contains('|') {
+        return None;
+    }
+    let mut chars = trimmed.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
 }
 
 /// A command the flow answers itself.
@@ -853,5 +1278,464 @@ fn split_choice(id: &str) -> Option<(&str, &str, &str)> {
         .then_some((prefix, source_id, value))
 }
 
+/// Commands about recorded expenses; see [`commands`].
+impl Machine<'_, '_> {
+    fn on_ledger(&mut self, query: LedgerQuery, answer: LedgerAnswer) {
+        if query == LedgerQuery::OldestPending {
+            self.stale_check = false;
+        }
+        let response = commands::respond(query, answer, self.turn);
+        for source_id in &response.closed {
+            self.remove_question(source_id);
+        }
+        self.effects.extend(response.effects);
+        if let Some(question) = response.question {
+            let open = self
+                .state
+                .questions
+                .iter()
+                .any(|open| open.source_id() == question.source_id());
+            if !open {
+                self.state.questions.push(question);
+            }
+        }
+    }
+
+    /// Asks for the budget use of categories that just got expenses, as
+    /// `(category id, amount, date)`.
+    fn check_budgets<'c>(&mut self, completed: impl IntoIterator<Item = (&'c str, Money, NaiveDate)>) {
+        if let Some(query) = commands::budget_query(completed, self.turn) {
+            self.effects.push(Effect::LoadLedger(query));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
+
+/// Chat commands for categories and rules, and receipt photos.
+#[cfg(test)]
+mod settings_tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::money::Currency;
+
+    const NOW: i64 = 1_796_371_200;
+
+    fn customer(locale: &str) -> Customer {
+        Customer {
+            id: "c1".into(),
+            name: "Casa".into(),
+            home_currency: Currency::Clp,
+            locale: locale.into(),
+            time_zone: "America/Santiago".into(),
+            confidence_threshold: 0.75,
+        }
+    }
+
+    fn categories() -> Vec<Category> {
+        let make = |id: &str, name: &str| Category {
+            id: id.into(),
+            name: name.into(),
+            keywords: vec![],
+        };
+        vec![
+            make("food", "Comida a domicilio"),
+            make("transport", "Transporte"),
+            make("education", "Educación"),
+            make("other", "Otros"),
+        ]
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default()
+    }
+
+    fn run(state: State, input: Input, locale: &str, categories: &[Category]) -> Transition {
+        let customer = customer(locale);
+        let turn = Turn {
+            customer: &customer,
+            categories,
+            today: today(),
+            now: NOW,
+            message_id: "wamid.1",
+        };
+        advance(state, input, &turn)
+    }
+
+    fn step(input: Input) -> Transition {
+        run(State::default(), input, "es-CL", &categories())
+    }
+
+    fn text(typed: &str) -> Input {
+        Input::Text(typed.into())
+    }
+
+    fn replies(transition: &Transition) -> Vec<String> {
+        transition
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::Reply(outbound) => Some(outbound.text().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn rules() -> Vec<MerchantRule> {
+        vec![
+            MerchantRule {
+                merchant: "uber".into(),
+                category_id: "transport".into(),
+            },
+            MerchantRule {
+                merchant: "santa isabel".into(),
+                category_id: "food".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn rules_command_loads_then_lists_rules() {
+        for typed in ["reglas", "Mis reglas", "rules", "list rules"] {
+            let first = step(text(typed));
+            assert_eq!(
+                first.effects,
+                vec![Effect::LoadRules(RulesQuery::List)],
+                "{typed}"
+            );
+        }
+        let listed = step(Input::Rules {
+            query: RulesQuery::List,
+            rules: rules(),
+        });
+        let reply = replies(&listed).join("\n");
+        assert!(reply.contains("• uber → Transporte"), "{reply}");
+        assert!(
+            reply.contains("• santa isabel → Comida a domicilio"),
+            "{reply}"
+        );
+        assert!(reply.contains("borrar regla"), "{reply}");
+    }
+
+    #[test]
+    fn no_rules_says_how_rules_are_made() {
+        let listed = step(Input::Rules {
+            query: RulesQuery::List,
+            rules: vec![],
+        });
+        assert!(replies(&listed)[0].starts_with("Aún no tengo reglas"));
+    }
+
+    #[test]
+    fn delete_rule_removes_the_typed_merchant() {
+        let cases = [
+            ("borrar regla uber", "uber"),
+            ("Eliminar regla Santa Isabel", "Santa Isabel"),
+            ("delete rule UBER", "UBER"),
+        ];
+        for (typed, merchant) in cases {
+            let first = step(text(typed));
+            assert_eq!(
+                first.effects,
+                vec![Effect::LoadRules(RulesQuery::Delete(merchant.into()))],
+                "{typed}"
+            );
+        }
+        let deleted = step(Input::Rules {
+            query: RulesQuery::Delete("Santa Isabel".into()),
+            rules: rules(),
+        });
+        assert!(deleted.effects.contains(&Effect::DeleteRule {
+            merchant: "santa isabel".into()
+        }));
+        assert!(replies(&deleted)[0].contains("borré la regla de santa isabel"));
+    }
+
+    #[test]
+    fn deleting_a_missing_rule_deletes_nothing() {
+        let result = step(Input::Rules {
+            query: RulesQuery::Delete("rappi".into()),
+            rules: rules(),
+        });
+        let deletes = result
+            .effects
+            .iter()
+            .filter(|e| matches!(e, Effect::DeleteRule { .. }))
+            .count();
+        assert_eq!(deletes, 0);
+        assert_eq!(
+            replies(&result),
+            vec!["No tengo una regla para rappi. Escribe *reglas* para verlas."]
+        );
+    }
+
+    #[test]
+    fn add_category_inserts_a_clean_name() {
+        let cases = [
+            ("agregar categoría Mascotas", "Mascotas", "mascotas"),
+            (
+                "Agregar Categoria   cuidado   personal.",
+                "Cuidado personal",
+                "cuidado personal",
+            ),
+            ("nueva categoría \"Regalos\"", "Regalos", "regalos"),
+            ("add category Pets", "Pets", "pets"),
+        ];
+        for (typed, name, keywords) in cases {
+            let result = step(text(typed));
+            assert!(
+                result.effects.contains(&Effect::AddCategory {
+                    name: name.into(),
+                    keywords: keywords.into()
+                }),
+                "{typed}: {:?}",
+                result.effects
+            );
+        }
+        let english = run(
+            State::default(),
+            text("add category Pets"),
+            "en-US",
+            &categories(),
+        );
+        assert_eq!(replies(&english), vec!["✅ Added the category Pets."]);
+    }
+
+    #[test]
+    fn add_category_rejects_bad_or_taken_names() {
+        let cases = [
+            (
+                "agregar categoría educacion",
+                "Ya tienes una categoría Educación.",
+            ),
+            ("agregar categoría OTROS", "Ya tienes una categoría Otros."),
+            (
+                "agregar categoría 123",
+                "El nombre de la categoría debe tener letras",
+            ),
+            (
+                "agregar categoría una categoría con un nombre larguísimo",
+                "El nombre de la categoría debe tener letras",
+            ),
+            (
+                "agregar categoría a|b",
+                "El nombre de la categoría debe tener letras",
+            ),
+        ];
+        for (typed, expected) in cases {
+            let result = step(text(typed));
+            let adds = result
+                .effects
+                .iter()
+                .filter(|e| matches!(e, Effect::AddCategory { .. }))
+                .count();
+            assert_eq!(adds, 0, "{typed}");
+            assert!(
+                replies(&result)[0].starts_with(expected),
+                "{typed}: {:?}",
+                replies(&result)
+            );
+        }
+    }
+
+    #[test]
+    fn add_category_stops_at_the_maximum() {
+        let many: Vec<Category> = (0..MAX_CATEGORIES)
+            .map(|i| Category {
+                id: format!("c{i}"),
+                name: format!("Categoría {i}"),
+                keywords: vec![],
+            })
+            .collect();
+        let result = run(
+            State::default(),
+            text("agregar categoría Mascotas"),
+            "es-CL",
+            &many,
+        );
+        assert!(!result
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::AddCategory { .. })));
+        assert!(replies(&result)[0].starts_with("Ya tienes 20 categorías"));
+    }
+
+    #[test]
+    fn rename_splits_where_the_old_name_exists() {
+        let cases = [
+            ("renombrar categoría Otros a Varios", "other", "Varios"),
+            (
+                "renombrar categoria comida a domicilio a Delivery",
+                "food",
+                "Delivery",
+            ),
+            (
+                "rename category Transporte to Movilidad",
+                "transport",
+                "Movilidad",
+            ),
+            (
+                "renombrar categoría educación a Educación",
+                "education",
+                "Educación",
+            ),
+        ];
+        for (typed, category_id, name) in cases {
+            let result = step(text(typed));
+            assert!(
+                result.effects.contains(&Effect::RenameCategory {
+                    category_id: category_id.into(),
+                    name: name.into()
+                }),
+                "{typed}: {:?}",
+                result.effects
+            );
+        }
+        let result = step(text("renombrar categoría Otros a Varios"));
+        assert_eq!(
+            replies(&result),
+            vec!["✅ La categoría Otros ahora se llama Varios."]
+        );
+    }
+
+    #[test]
+    fn rename_rejects_unknown_or_taken_names() {
+        let cases = [
+            (
+                "renombrar categoría Mascotas a Animales",
+                "No encontré esa categoría",
+            ),
+            ("renombrar categoría Otros", "No encontré esa categoría"),
+            (
+                "renombrar categoría Otros a Transporte",
+                "Ya tienes una categoría Transporte.",
+            ),
+            (
+                "renombrar categoría Otros a 42",
+                "El nombre de la categoría debe tener letras",
+            ),
+        ];
+        for (typed, expected) in cases {
+            let result = step(text(typed));
+            assert!(
+                !result
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::RenameCategory { .. })),
+                "{typed}"
+            );
+            assert!(
+                replies(&result)[0].starts_with(expected),
+                "{typed}: {:?}",
+                replies(&result)
+            );
+        }
+    }
+
+    #[test]
+    fn commands_keep_the_open_question() {
+        let draft = Draft {
+            amount: Money::new(5_000, Currency::Clp),
+            spent_on: today(),
+            description: "xyz".into(),
+            merchant: None,
+        };
+        let state = State {
+            questions: vec![Question::Category {
+                source_id: "wamid.0#1".into(),
+                draft,
+                options: vec!["food".into()],
+                asked: true,
+            }],
+            updated_at: NOW - 60,
+        };
+        let result = run(state, text("reglas"), "es-CL", &categories());
+        assert_eq!(result.state.questions.len(), 1);
+        assert_eq!(result.effects, vec![Effect::LoadRules(RulesQuery::List)]);
+    }
+
+    fn receipt(amount: Option<i64>, merchant: Option<&str>, day: Option<NaiveDate>) -> Input {
+        Input::Receipt {
+            reading: Some(ReceiptReading {
+                amount: amount.map(|minor| Money::new(minor, Currency::Clp)),
+                merchant: merchant.map(str::to_owned),
+                spent_on: day,
+            }),
+            caption: None,
+        }
+    }
+
+    #[test]
+    fn readable_receipt_is_classified() {
+        let yesterday = today().pred_opt();
+        let result = step(receipt(Some(12_990), Some("jumbo"), yesterday));
+        assert_eq!(
+            result.effects,
+            vec![Effect::Classify(vec![Pending {
+                source_id: "wamid.1#1".into(),
+                draft: Draft {
+                    amount: Money::new(12_990, Currency::Clp),
+                    spent_on: yesterday.unwrap_or_default(),
+                    description: "jumbo".into(),
+                    merchant: Some("jumbo".into()),
+                },
+            }])]
+        );
+    }
+
+    #[test]
+    fn receipt_caption_becomes_the_description() {
+        let result = step(Input::Receipt {
+            reading: Some(ReceiptReading {
+                amount: Some(Money::new(8_000, Currency::Clp)),
+                merchant: None,
+                spent_on: None,
+            }),
+            caption: Some(" boleta farmacia ".into()),
+        });
+        let Some(Effect::Classify(pending)) = result.effects.first() else {
+            panic!("expected a classify effect, found {:?}", result.effects);
+        };
+        assert_eq!(pending[0].draft.description, "boleta farmacia");
+        assert_eq!(pending[0].draft.spent_on, today());
+    }
+
+    #[test]
+    fn unreadable_photo_asks_for_the_amount() {
+        for input in [
+            Input::Receipt {
+                reading: None,
+                caption: None,
+            },
+            receipt(None, Some("jumbo"), None),
+        ] {
+            let result = step(input.clone());
+            let texts = replies(&result);
+            assert_eq!(
+                texts[0], "📷 No pude leer el monto en la foto.",
+                "{input:?}"
+            );
+            assert!(texts[1].starts_with("¿Cuánto fue"), "{input:?}: {texts:?}");
+            assert!(
+                matches!(result.state.questions.as_slice(), [Question::Amount { .. }]),
+                "{input:?}"
+            );
+        }
+        let result = step(Input::Receipt {
+            reading: None,
+            caption: None,
+        });
+        assert!(replies(&result)[1].contains("la boleta de la foto"));
+    }
+
+    #[test]
+    fn receipt_dated_in_the_future_asks_about_the_date() {
+        let result = step(receipt(Some(5_000), None, today().succ_opt()));
+        assert!(matches!(
+            result.state.questions.as_slice(),
+            [Question::FutureDate { .. }]
+        ));
+    }
+}

@@ -8,20 +8,36 @@
 //! - [`parse`] reads amounts, currencies, dates and descriptions, with
 //!   [`money`] for minor units;
 //! - [`classify`] proposes a category and decides whether it is sure enough;
+//!   [`ai`] builds the Workers AI prompts and reads the answers, and
+//!   `ai_binding` calls the model;
+//! - [`policy`] decides from the subscription whether a customer may go on;
 //! - [`flow`] is the pure state machine that turns a message into effects,
-//!   with [`reply`] for the texts;
+//!   with [`reply`] for the texts; [`commands`] undoes, edits, deletes and
+//!   lists recorded expenses, sums up a month and sets budgets, and
+//!   [`report`] renders the month's report page and CSV;
 //! - [`store`] and [`platform`] reach D1, KV and `fetch`; [`runner`] performs
 //!   the effects of one message; [`telegram`] notifies the operators;
+//! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
+//!   them into expenses through the same flow;
+//! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
+//!   [`sentry`] builds error reports;
 //! - [`app`] routes requests, [`config`] reads the environment, [`error`] maps
-//!   failures to HTTP statuses, [`logging`] writes JSON lines.
+//!   failures to HTTP statuses, [`logging`] writes JSON lines named in
+//!   [`events`].
 //!
 //! Everything above `store` is pure and tests natively with `cargo test`.
 
+pub mod ai;
+pub mod ai_binding;
 pub mod app;
 pub mod categories;
 pub mod classify;
+pub mod commands;
 pub mod config;
+pub mod email;
+pub mod email_runner;
 pub mod error;
+pub mod events;
 pub mod flow;
 pub mod http;
 pub mod kapso;
@@ -30,12 +46,18 @@ pub mod model;
 pub mod money;
 pub mod parse;
 pub mod platform;
+pub mod policy;
 pub mod reply;
+pub mod report;
+pub mod retry;
 pub mod runner;
+pub mod sentry;
 pub mod signature;
 pub mod sql;
 pub mod store;
 pub mod telegram;
+pub mod token;
+pub mod webhook;
 
 use worker::{event, Context, Env, Request, Response};
 
@@ -47,4 +69,17 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     app::route(req, env, ctx).await
+}
+
+/// Mail routed straight to this worker by Cloudflare Email Routing. The glue
+/// turns an `Err` into a panic, so every failure is handled inside and the
+/// mail is rejected with a reason where that is right.
+#[event(email)]
+async fn email(
+    message: worker::ForwardableEmailMessage,
+    env: Env,
+    ctx: Context,
+) -> worker::Result<()> {
+    email_runner::receive(message, env, ctx).await;
+    Ok(())
 }

@@ -120,3 +120,76 @@ pub const UPSERT_MERCHANT_RULE: &str =
 /// Adds a message to the ledger; the primary key rejects a second delivery.
 pub const INSERT_INBOUND_MESSAGE: &str =
     "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)";
+
+/// The locale of a customer and how many categories it has, to seed the
+/// default categories once, in its language: `?1` customer.
+pub const CUSTOMER_SEED_STATE: &str = "SELECT c.locale, \
+                 (SELECT count(*) FROM categories WHERE customer_id = c.id) AS categories \
+                 FROM customers c WHERE c.id = ?1";
+
+/// A customer's merchant rules, by merchant, at most 50 (what one WhatsApp
+/// message lists comfortably): `?1` customer.
+pub const MERCHANT_RULES: &str = "SELECT merchant, category_id FROM merchant_rules \
+                 WHERE customer_id = ?1 ORDER BY merchant LIMIT 50";
+
+/// Forgets a merchant rule: `?1` customer, `?2` merchant.
+pub const DELETE_MERCHANT_RULE: &str =
+    "DELETE FROM merchant_rules WHERE customer_id = ?1 AND merchant = ?2";
+
+/// Adds a category after the customer's others, unless one of that name
+/// exists: `?1` id, `?2` customer, `?3` name, `?4` keywords.
+pub const ADD_CATEGORY: &str =
+    "INSERT INTO categories (id, customer_id, name, keywords, position) \
+                 SELECT ?1, ?2, ?3, ?4, coalesce(max(position), -1) + 1 FROM categories \
+                 WHERE customer_id = ?2 ON CONFLICT DO NOTHING";
+
+/// Renames a category of the customer; a name another category has leaves
+/// it unchanged: `?1` customer, `?2` category id, `?3` new name.
+pub const RENAME_CATEGORY: &str = "UPDATE OR IGNORE categories SET name = ?3, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2";
+
+/// A customer's current subscription: `?1` customer, `?2` now (RFC 3339).
+/// A row whose status is trialing or active and whose period contains now
+/// comes first; then rows that have started, the latest end first, so that
+/// a refusal names the subscription that lapsed.
+pub const CURRENT_SUBSCRIPTION: &str = "SELECT id, plan, status, current_period_start, \
+                 current_period_end, monthly_expense_limit FROM subscriptions \
+                 WHERE customer_id = ?1 \
+                 ORDER BY (status IN ('trialing', 'active') \
+                 AND julianday(current_period_start) <= julianday(?2) \
+                 AND julianday(?2) < julianday(current_period_end)) DESC, \
+                 julianday(current_period_start) <= julianday(?2) DESC, \
+                 julianday(current_period_end) DESC, created_at DESC LIMIT 1";
+
+/// How many expenses a customer created in `[?2, ?3)`, deleted ones
+/// excluded: `?1` customer, `?2` and `?3` timestamps in the `created_at`
+/// format (`policy::sql_timestamp`).
+pub const EXPENSES_CREATED_BETWEEN: &str = "SELECT count(*) AS expenses FROM expenses \
+                 WHERE customer_id = ?1 AND created_at >= ?2 AND created_at < ?3 \
+                 AND status != 'deleted'";
+
+/// Totals by category and currency of expenses spent in `[?2, ?3)`
+/// (`YYYY-MM-DD`): the household's when `?4` is NULL, one user's otherwise.
+/// `?1` customer. Pending expenses are counted with a NULL category; amounts
+/// in different currencies are never added together.
+pub const EXPENSE_TOTALS_BY_CATEGORY: &str = "SELECT e.category_id, c.name AS category, \
+                 e.currency, count(*) AS expenses, sum(e.amount_minor) AS total_minor \
+                 FROM expenses e LEFT JOIN categories c ON c.id = e.category_id \
+                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
+                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
+                 AND (?4 IS NULL OR e.user_id = ?4) \
+                 GROUP BY e.category_id, e.currency \
+                 ORDER BY e.currency, total_minor DESC, category";
+
+/// Totals by household member and currency of expenses spent in `[?2, ?3)`
+/// (`YYYY-MM-DD`): `?1` customer. Expenses without a user (email without a
+/// known sender, a deleted member) form one row with a NULL `user_id`.
+pub const EXPENSE_TOTALS_BY_USER: &str = "SELECT e.user_id, u.display_name, e.currency, \
+                 count(*) AS expenses, sum(e.amount_minor) AS total_minor \
+                 FROM expenses e LEFT JOIN users u ON u.id = e.user_id \
+                 AND u.customer_id = e.customer_id \
+                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
+                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
+                 GROUP BY e.user_id, e.currency \
+                 ORDER BY e.currency, total_minor DESC, e.user_id";

@@ -1,5 +1,5 @@
-//! D1 access: customers, channels, categories, expenses and the
-//! inbound-message ledger.
+//! D1 access: customers, channels, categories, expenses, subscriptions and
+//! the inbound-message ledger; and the entitlements cache in KV.
 //!
 //! Every query binds its parameters; no value is ever formatted into SQL.
 //! Writes that belong to one inbound message go into one D1 batch, which D1
@@ -7,15 +7,19 @@
 //! `inbound_messages`: a duplicate delivery fails that batch on the primary
 //! key and changes nothing.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, Env, KvStore};
 
 use crate::categories;
+use crate::config::ENTITLEMENTS_KV;
 use crate::error::AppError;
-use crate::flow::NewExpense;
+use crate::flow::{MerchantRule, NewExpense};
 use crate::model::{split_keywords, Category, Customer, Language};
 use crate::money::Currency;
+use crate::policy::{self, Entitlements, SubscriptionRow};
 use crate::sql;
 
 /// A customer's account on a channel, with the customer it belongs to.
@@ -187,9 +191,10 @@ impl Store {
         )
     }
 
-    /// Creates the development customer if it is missing (with default
-    /// categories and a subscription), binds `phone_number_id` to it, and
-    /// links the sender as a user. Every insert ignores rows that exist.
+    /// Creates the development customer if it is missing (with a
+    /// subscription, and the default categories in the customer's language
+    /// when it has none), binds `phone_number_id` to it, and links the sender
+    /// as a user. Every insert ignores rows that exist.
     pub async fn bootstrap(
         &self,
         customer_id: &str,
@@ -197,7 +202,7 @@ impl Store {
         address: &str,
         display_name: Option<&str>,
     ) -> Result<(), AppError> {
-        let language = Language::Spanish;
+        let seed_language = self.seed_language(customer_id).await?;
         let account_id = format!("acct-{phone_number_id}");
         // Derived from the sender, so that concurrent first messages create
         // one user, not one each.
@@ -235,7 +240,8 @@ impl Store {
                 ],
             )?,
         ];
-        for (position, category) in categories::defaults(language).iter().enumerate() {
+        let defaults = seed_language.map(categories::defaults).unwrap_or_default();
+        for (position, category) in defaults.iter().enumerate() {
             statements.push(self.prepare(
                 sql::INSERT_CATEGORY,
                 &[
@@ -249,6 +255,91 @@ impl Store {
         }
         self.db.batch(statements).await?;
         Ok(())
+    }
+
+    /// The language to seed the default categories in: the customer's, or
+    /// Spanish for a customer that bootstrap is about to create (`es-CL`);
+    /// `None` when the customer has categories already, so that categories
+    /// renamed in chat are not seeded again.
+    async fn seed_language(&self, customer_id: &str) -> Result<Option<Language>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            locale: String,
+            categories: f64,
+        }
+        let row = self
+            .prepare(sql::CUSTOMER_SEED_STATE, &[text(customer_id)])?
+            .first::<Row>(None)
+            .await?;
+        Ok(match row {
+            None => Some(Language::Spanish),
+            Some(row) if row.categories < 1.0 => Some(Language::of_locale(&row.locale)),
+            Some(_) => None,
+        })
+    }
+
+    /// The customer's merchant rules, by merchant (at most 50).
+    pub async fn merchant_rules(&self, customer_id: &str) -> Result<Vec<MerchantRule>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            merchant: String,
+            category_id: String,
+        }
+        let rows = self
+            .prepare(sql::MERCHANT_RULES, &[text(customer_id)])?
+            .all()
+            .await?
+            .results::<Row>()?;
+        Ok(rows
+            .into_iter()
+            .map(|row| MerchantRule {
+                merchant: row.merchant,
+                category_id: row.category_id,
+            })
+            .collect())
+    }
+
+    /// The delete of a merchant rule.
+    pub fn delete_rule(
+        &self,
+        customer_id: &str,
+        merchant: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            sql::DELETE_MERCHANT_RULE,
+            &[text(customer_id), text(merchant)],
+        )
+    }
+
+    /// The insert of a category added in chat, after the others.
+    pub fn add_category(
+        &self,
+        customer_id: &str,
+        name: &str,
+        keywords: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            sql::ADD_CATEGORY,
+            &[
+                text(&new_id()),
+                text(customer_id),
+                text(name),
+                text(keywords),
+            ],
+        )
+    }
+
+    /// The update that renames a category.
+    pub fn rename_category(
+        &self,
+        customer_id: &str,
+        category_id: &str,
+        name: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            sql::RENAME_CATEGORY,
+            &[text(customer_id), text(category_id), text(name)],
+        )
     }
 
     /// The customer's categories, most used in the last 90 days first, the
@@ -343,6 +434,84 @@ impl Store {
         )
     }
 
+    /// The customer's current subscription row (`sql::CURRENT_SUBSCRIPTION`)
+    /// at `now`, an RFC 3339 timestamp.
+    pub async fn current_subscription(
+        &self,
+        customer_id: &str,
+        now: &str,
+    ) -> Result<Option<SubscriptionRow>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            plan: String,
+            status: String,
+            current_period_start: String,
+            current_period_end: String,
+            // D1 returns every number as a JavaScript number.
+            monthly_expense_limit: Option<f64>,
+        }
+        let row = self
+            .prepare(sql::CURRENT_SUBSCRIPTION, &[text(customer_id), text(now)])?
+            .first::<Row>(None)
+            .await?;
+        Ok(row.map(|row| SubscriptionRow {
+            id: row.id,
+            plan: row.plan,
+            status: row.status,
+            current_period_start: row.current_period_start,
+            current_period_end: row.current_period_end,
+            monthly_expense_limit: row.monthly_expense_limit.map(|limit| limit as i64),
+        }))
+    }
+
+    /// How many expenses the customer created in `[from, to)`, deleted ones
+    /// excluded; both bounds in the `created_at` format.
+    pub async fn expenses_created_between(
+        &self,
+        customer_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<u32, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            expenses: f64,
+        }
+        let row = self
+            .prepare(
+                sql::EXPENSES_CREATED_BETWEEN,
+                &[text(customer_id), text(from), text(to)],
+            )?
+            .first::<Row>(None)
+            .await?;
+        Ok(row.map_or(0, |row| row.expenses as u32))
+    }
+
+    /// Adds the default categories in `language` to a customer that has
+    /// none, such as one an operator created with `tools/ops.mjs`. A name
+    /// that exists is skipped, so concurrent first messages seed once.
+    pub async fn seed_categories(
+        &self,
+        customer_id: &str,
+        language: Language,
+    ) -> Result<(), AppError> {
+        let mut statements = Vec::new();
+        for (position, category) in categories::defaults(language).iter().enumerate() {
+            statements.push(self.prepare(
+                sql::INSERT_CATEGORY,
+                &[
+                    text(&new_id()),
+                    text(customer_id),
+                    text(category.name),
+                    text(&categories::keywords_column(category)),
+                    integer(position as i64),
+                ],
+            )?);
+        }
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
     /// Commits one message's writes together with its ledger row.
     pub async fn commit(
         &self,
@@ -371,6 +540,76 @@ impl Store {
     }
 }
 
+/// Whether the missing `ENTITLEMENTS_KV` binding was logged in this isolate.
+static CACHE_MISSING_LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// The entitlements cache in `ENTITLEMENTS_KV`. The binding is optional:
+/// without it every lookup misses and nothing is written, and the policy
+/// reads D1 on every message. A failing read or write is a miss too,
+/// because D1 stays the source of truth.
+pub struct EntitlementsCache {
+    kv: Option<KvStore>,
+}
+
+impl EntitlementsCache {
+    /// Opens the cache, logging once per isolate at debug when the binding
+    /// is missing.
+    pub fn new(env: &Env) -> EntitlementsCache {
+        let kv = match env.kv(ENTITLEMENTS_KV) {
+            Ok(kv) => Some(kv),
+            Err(error) => {
+                if !CACHE_MISSING_LOGGED.swap(true, Ordering::Relaxed) {
+                    tracing::debug!(event = policy::events::ENTITLEMENTS_CACHE_UNAVAILABLE, error = %error, "ENTITLEMENTS_KV is not bound; entitlements are read from D1 on every message");
+                }
+                None
+            }
+        };
+        EntitlementsCache { kv }
+    }
+
+    /// Whether the binding exists.
+    pub fn is_bound(&self) -> bool {
+        self.kv.is_some()
+    }
+
+    /// The cached entitlements of a customer, when present and readable.
+    pub async fn get(&self, customer_id: &str) -> Option<Entitlements> {
+        let kv = self.kv.as_ref()?;
+        match kv.get(&policy::cache_key(customer_id)).text().await {
+            Ok(Some(json)) => match serde_json::from_str(&json) {
+                Ok(entitlements) => Some(entitlements),
+                Err(error) => {
+                    tracing::warn!(event = policy::events::ENTITLEMENTS_CACHE_FAILED, customer_id, error = %error, "cached entitlements unreadable; reading D1");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(event = policy::events::ENTITLEMENTS_CACHE_FAILED, customer_id, error = %error, "entitlements cache read failed; reading D1");
+                None
+            }
+        }
+    }
+
+    /// Stores a customer's entitlements for [`policy::ENTITLEMENTS_TTL_SECONDS`].
+    pub async fn put(&self, customer_id: &str, entitlements: &Entitlements) {
+        let Some(kv) = &self.kv else { return };
+        let result = async {
+            let json = serde_json::to_string(entitlements).map_err(|e| e.to_string())?;
+            kv.put(&policy::cache_key(customer_id), json)
+                .map_err(|e| e.to_string())?
+                .expiration_ttl(policy::ENTITLEMENTS_TTL_SECONDS)
+                .execute()
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(event = policy::events::ENTITLEMENTS_CACHE_FAILED, customer_id, error = %error, "entitlements not cached; the next message reads D1 again");
+        }
+    }
+}
+
 /// An id derived from `parts`: the first 128 bits of their SHA-256, in hex.
 /// It names no personal data, because the hash cannot be read back.
 pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
@@ -386,4 +625,159 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
 /// A new random id (UUID v4, from the platform's `crypto.getRandomValues`).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// An inbound email address and the ledger its receipts go to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailRoute {
+    pub customer_id: String,
+    /// The user the receipts belong to, when the address is personal.
+    pub user_id: Option<String>,
+}
+
+/// Whether a mail's sender is one of the customer's email identities.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSender {
+    /// Active email identities of the customer; 0 means none to check.
+    pub identities: u32,
+    /// The user whose identity the sender is.
+    pub user_id: Option<String>,
+}
+
+/// The WhatsApp identity that hears about a customer's emailed receipts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WhatsAppLink {
+    pub identity_id: String,
+    pub user_id: Option<String>,
+    /// E.164 digits without `+`.
+    pub phone: String,
+    /// The Kapso `phone_number_id` of the customer's WhatsApp account.
+    pub phone_number_id: String,
+}
+
+/// An expense from an emailed receipt that waits for its category and was
+/// not asked about on WhatsApp yet.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingEmailExpense {
+    pub source_message_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub spent_on: String,
+    pub description: String,
+    pub merchant: Option<String>,
+}
+
+/// The ledger row that records that a pending emailed expense was put in a
+/// WhatsApp conversation, so it is asked about once.
+fn offered_id(source_id: &str) -> String {
+    format!("offered:{source_id}")
+}
+
+impl Store {
+    /// The route of an inbound address; addresses compare without case.
+    pub async fn email_route(&self, address: &str) -> Result<Option<EmailRoute>, AppError> {
+        let row = self
+            .prepare(
+                "SELECT customer_id, user_id FROM email_routes WHERE address = ?1",
+                &[text(address)],
+            )?
+            .first::<EmailRoute>(None)
+            .await?;
+        Ok(row)
+    }
+
+    /// Looks the sender of a mail up among the customer's active email
+    /// identities.
+    pub async fn email_sender(
+        &self,
+        customer_id: &str,
+        address: Option<&str>,
+    ) -> Result<EmailSender, AppError> {
+        let row = self
+            .prepare(
+                "SELECT (SELECT count(*) FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active') \
+                 AS identities, \
+                 (SELECT i.user_id FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active' \
+                 AND i.address = ?2 COLLATE NOCASE LIMIT 1) AS user_id",
+                &[text(customer_id), optional(address)],
+            )?
+            .first::<EmailSender>(None)
+            .await?;
+        Ok(row.unwrap_or(EmailSender {
+            identities: 0,
+            user_id: None,
+        }))
+    }
+
+    /// The active WhatsApp identity of `user_id`, or without a user, the
+    /// customer's owner first, then whoever wrote last.
+    pub async fn whatsapp_link(
+        &self,
+        customer_id: &str,
+        user_id: Option<&str>,
+    ) -> Result<Option<WhatsAppLink>, AppError> {
+        let row = self
+            .prepare(
+                "SELECT i.id AS identity_id, i.user_id, i.address AS phone, \
+                 a.external_id AS phone_number_id FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 LEFT JOIN users u ON u.id = i.user_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'whatsapp' AND i.status = 'active' \
+                 AND (?2 IS NULL OR i.user_id = ?2) \
+                 ORDER BY coalesce(u.role = 'owner', 0) DESC, i.last_inbound_at DESC, \
+                 i.created_at LIMIT 1",
+                &[text(customer_id), optional(user_id)],
+            )?
+            .first::<WhatsAppLink>(None)
+            .await?;
+        Ok(row)
+    }
+
+    /// Emailed expenses of the customer that wait for a category, belong to
+    /// `user_id` or to nobody, and were not offered on WhatsApp yet; oldest
+    /// first, at most `limit`.
+    pub async fn pending_email_expenses(
+        &self,
+        customer_id: &str,
+        user_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<PendingEmailExpense>, AppError> {
+        let rows = self
+            .prepare(
+                "SELECT e.source_message_id, e.amount_minor, e.currency, e.spent_on, \
+                 e.description, e.merchant FROM expenses e \
+                 WHERE e.customer_id = ?1 AND e.source = 'email' \
+                 AND e.status = 'pending_category' AND (e.user_id IS NULL OR e.user_id = ?2) \
+                 AND NOT EXISTS (SELECT 1 FROM inbound_messages m \
+                 WHERE m.message_id = 'offered:' || e.source_message_id) \
+                 ORDER BY e.created_at LIMIT ?3",
+                &[
+                    text(customer_id),
+                    optional(user_id),
+                    integer(i64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results::<PendingEmailExpense>()?;
+        Ok(rows)
+    }
+
+    /// The ledger insert that marks a pending emailed expense as offered on
+    /// WhatsApp; a second offer changes nothing.
+    pub fn email_offered(
+        &self,
+        customer_id: &str,
+        source_id: &str,
+    ) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(
+            "INSERT INTO inbound_messages (message_id, customer_id, outcome) \
+             VALUES (?1, ?2, 'email_offered') ON CONFLICT (message_id) DO NOTHING",
+            &[text(&offered_id(source_id)), text(customer_id)],
+        )
+    }
 }

@@ -3,11 +3,101 @@
 //! `POST {TELEGRAM_API_BASE_URL}/bot<token>/sendMessage` with MarkdownV2 text.
 //! Owns escaping and splitting (Telegram takes at most 4096 characters per
 //! message, counted after entities are parsed) and reading a 429's
-//! `retry_after`. What to notify about is decided by the caller.
+//! `retry_after`. Which kinds of notice go out is [`NotifySet`], read from
+//! `TELEGRAM_NOTIFY`; what a notice says is decided by the caller.
 
 use serde_json::{json, Value};
 
 use crate::http::{HttpClient, HttpError, HttpRequest, HttpResponse};
+use crate::retry::{self, Clock, Decision, RetryNote, RetryPolicy};
+
+/// Retries of one chunk of a notice: flood control (429, after its
+/// `retry_after`), 5xx and answers that never came.
+pub const NOTICE_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    budget_ms: 10_000,
+    attempt_timeout_ms: 5_000,
+    first_backoff_ms: 1_000,
+    max_backoff_ms: 2_000,
+};
+
+/// A kind of operator notice, as named in `TELEGRAM_NOTIFY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// An expense stored with its category.
+    Completed,
+    /// An expense stored without a category; the user was asked.
+    Pending,
+    /// An error reported at error level (storage failures, lost replies).
+    Errors,
+    /// A new sender or customer.
+    Customers,
+    /// A customer refused by the subscription policy.
+    Policy,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 5] = [
+        NoticeKind::Completed,
+        NoticeKind::Pending,
+        NoticeKind::Errors,
+        NoticeKind::Customers,
+        NoticeKind::Policy,
+    ];
+
+    /// The name used in `TELEGRAM_NOTIFY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Completed => "completed",
+            NoticeKind::Pending => "pending",
+            NoticeKind::Errors => "errors",
+            NoticeKind::Customers => "customers",
+            NoticeKind::Policy => "policy",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The kinds of notice that are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifySet {
+    bits: u8,
+}
+
+impl NotifySet {
+    pub const ALL: NotifySet = NotifySet { bits: 0b1_1111 };
+    pub const NONE: NotifySet = NotifySet { bits: 0 };
+
+    /// Reads `TELEGRAM_NOTIFY`: kind names separated by commas (`completed,
+    /// pending,errors,customers,policy`), `all` or `none`. Unset means all.
+    /// Returns the set and the names it did not know, which are ignored.
+    pub fn parse(value: Option<&str>) -> (NotifySet, Vec<String>) {
+        let Some(value) = value else {
+            return (NotifySet::ALL, Vec::new());
+        };
+        let mut set = NotifySet::NONE;
+        let mut unknown = Vec::new();
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let name = name.to_ascii_lowercase();
+            match name.as_str() {
+                "all" => set = NotifySet::ALL,
+                "none" => {}
+                _ => match NoticeKind::ALL.iter().find(|kind| kind.as_str() == name) {
+                    Some(kind) => set.bits |= kind.bit(),
+                    None => unknown.push(name),
+                },
+            }
+        }
+        (set, unknown)
+    }
+
+    pub fn contains(self, kind: NoticeKind) -> bool {
+        self.bits & kind.bit() != 0
+    }
+}
 
 /// Telegram's limit on one message's text.
 pub const MAX_MESSAGE_CHARS: usize = 4096;
@@ -107,35 +197,59 @@ impl TelegramClient {
         HttpRequest::post_json(url, &body)
     }
 
-    /// Sends MarkdownV2 text, split as needed. Waits once for `retry_after`
-    /// when flood control asks for no more than `max_wait_seconds`; a longer
-    /// wait is returned to the caller to log.
+    /// Sends MarkdownV2 text, split as needed, within `budget_ms` for all
+    /// chunks. Flood control's `retry_after` is waited for when it fits the
+    /// time left; otherwise [`TelegramOutcome::RetryAfter`] is returned for the
+    /// caller to log, and the chunks after it are not sent.
     pub async fn send(
         &self,
         http: &impl HttpClient,
+        clock: &impl Clock,
         markdown: &str,
-        max_wait_seconds: u32,
+        budget_ms: u64,
+        mut on_retry: impl FnMut(&RetryNote<'_>),
     ) -> TelegramOutcome {
+        let deadline = clock.now_ms().saturating_add(budget_ms);
         for chunk in split_message(markdown) {
-            let mut outcome = self.send_chunk(http, &chunk).await;
-            if let TelegramOutcome::RetryAfter(seconds) = outcome {
-                if seconds <= max_wait_seconds {
-                    http.sleep(seconds.saturating_mul(1000)).await;
-                    outcome = self.send_chunk(http, &chunk).await;
-                }
-            }
+            let remaining_ms = deadline.saturating_sub(clock.now_ms());
+            let policy = NOTICE_RETRY.within(remaining_ms);
+            let request = self.send_request(&chunk);
+            let retried = retry::send_with_retry(
+                http,
+                clock,
+                &policy,
+                &request,
+                retry_decision,
+                &mut on_retry,
+            )
+            .await;
+            let outcome = match &retried.last {
+                Ok(response) => read_outcome(response),
+                Err(error) => TelegramOutcome::Unreachable(error.clone()),
+            };
             if outcome != TelegramOutcome::Sent {
                 return outcome;
             }
         }
         TelegramOutcome::Sent
     }
+}
 
-    async fn send_chunk(&self, http: &impl HttpClient, chunk: &str) -> TelegramOutcome {
-        match http.send(self.send_request(chunk)).await {
-            Ok(response) => read_outcome(&response),
-            Err(error) => TelegramOutcome::Unreachable(error),
+/// Decides whether a sendMessage is tried again: flood control after its
+/// `retry_after`, 5xx and answers that never came. Other errors are final.
+pub fn retry_decision(result: &Result<HttpResponse, HttpError>) -> Decision {
+    let response = match result {
+        Ok(response) => response,
+        Err(_) => return Decision::Retry { after_ms: None },
+    };
+    match read_outcome(response) {
+        TelegramOutcome::RetryAfter(seconds) => Decision::Retry {
+            after_ms: Some(u64::from(seconds).saturating_mul(1000)),
+        },
+        TelegramOutcome::Rejected { status, .. } if status >= 500 => {
+            Decision::Retry { after_ms: None }
         }
+        _ => Decision::Done,
     }
 }
 
@@ -215,6 +329,98 @@ mod tests {
             body: r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#.into(),
         };
         assert_eq!(read_outcome(&response), TelegramOutcome::RetryAfter(3));
+    }
+
+    mod sending {
+        use super::*;
+        use crate::retry::fake::{block_on, status, Answer, FakeHttp};
+
+        const FLOOD: &str = r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#;
+        const OK: &str = r#"{"ok":true,"result":{"message_id":1}}"#;
+
+        fn client() -> TelegramClient {
+            TelegramClient {
+                base_url: "http://127.0.0.1:9".into(),
+                token: "123:abc".into(),
+                chat_id: "-100".into(),
+            }
+        }
+
+        fn send(http: &FakeHttp, text: &str, budget_ms: u64) -> TelegramOutcome {
+            block_on(client().send(http, http, text, budget_ms, |_| {}))
+        }
+
+        #[test]
+        fn flood_control_within_budget_waits_and_resends() {
+            let http = FakeHttp::new([status(429, FLOOD), status(200, OK)]);
+            assert_eq!(send(&http, "hola", 10_000), TelegramOutcome::Sent);
+            assert_eq!(*http.sleeps.borrow(), vec![3_000]);
+            assert_eq!(http.requests.borrow().len(), 2);
+        }
+
+        #[test]
+        fn flood_control_over_budget_is_returned_unsent() {
+            let http = FakeHttp::new([status(429, FLOOD), status(200, OK)]);
+            assert_eq!(send(&http, "hola", 2_000), TelegramOutcome::RetryAfter(3));
+            assert!(http.sleeps.borrow().is_empty());
+            assert_eq!(http.requests.borrow().len(), 1);
+        }
+
+        #[test]
+        fn long_notice_is_sent_in_chunks() {
+            let http = FakeHttp::new([]);
+            let text = format!("{}\n", "x".repeat(99)).repeat(100);
+            assert_eq!(send(&http, &text, 10_000), TelegramOutcome::Sent);
+            assert_eq!(http.requests.borrow().len(), 3);
+        }
+
+        #[test]
+        fn bad_request_is_not_retried() {
+            let body = r#"{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"}"#;
+            let http = FakeHttp::new([status(400, body)]);
+            let outcome = send(&http, "a.b", 10_000);
+            assert_eq!(
+                outcome,
+                TelegramOutcome::Rejected {
+                    status: 400,
+                    description: "Bad Request: can't parse entities".into()
+                }
+            );
+            assert_eq!(http.requests.borrow().len(), 1);
+        }
+
+        #[test]
+        fn unreachable_is_retried_then_returned() {
+            let http = FakeHttp::new([Answer::Hang, Answer::Hang, Answer::Hang]);
+            let outcome = send(&http, "hola", 20_000);
+            // 5000 ms, a 1000 ms wait, then the 4000 ms left of NOTICE_RETRY's 10 s.
+            assert_eq!(
+                outcome,
+                TelegramOutcome::Unreachable(HttpError::Timeout(4_000))
+            );
+            assert_eq!(http.requests.borrow().len(), 2);
+        }
+    }
+
+    #[test]
+    fn notify_set_reads_kinds_all_and_none() {
+        let (all, unknown) = NotifySet::parse(None);
+        assert_eq!(all, NotifySet::ALL);
+        assert!(unknown.is_empty());
+        for kind in NoticeKind::ALL {
+            assert!(all.contains(kind), "{}", kind.as_str());
+        }
+
+        let (set, unknown) = NotifySet::parse(Some(" Completed, errors ,bogus"));
+        assert!(set.contains(NoticeKind::Completed));
+        assert!(set.contains(NoticeKind::Errors));
+        assert!(!set.contains(NoticeKind::Pending));
+        assert!(!set.contains(NoticeKind::Customers));
+        assert!(!set.contains(NoticeKind::Policy));
+        assert_eq!(unknown, vec!["bogus".to_owned()]);
+
+        assert_eq!(NotifySet::parse(Some("none")).0, NotifySet::NONE);
+        assert_eq!(NotifySet::parse(Some("all")).0, NotifySet::ALL);
     }
 
     #[test]

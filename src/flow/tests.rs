@@ -1,1 +1,483 @@
+use chrono::NaiveDate;
+
 use super::*;
+use crate::classify::{Classification, Classifier};
+use crate::money::Currency;
+
+const NOW: i64 = 1_796_371_200;
+
+fn customer() -> Customer {
+    Customer {
+        id: "c1".into(),
+        name: "Casa".into(),
+        home_currency: Currency::Clp,
+        locale: "es-CL".into(),
+        time_zone: "America/Santiago".into(),
+        confidence_threshold: 0.75,
+    }
+}
+
+fn categories() -> Vec<Category> {
+    let make = |id: &str, name: &str| Category {
+        id: id.into(),
+        name: name.into(),
+        keywords: vec![],
+    };
+    vec![
+        make("food", "Comida"),
+        make("transport", "Transporte"),
+        make("health", "Salud"),
+        make("home", "Hogar"),
+        make("other", "Otros"),
+    ]
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 4).expect("date")
+}
+
+fn step(state: State, input: Input, message_id: &str) -> Transition {
+    let customer = customer();
+    let categories = categories();
+    let turn = Turn {
+        customer: &customer,
+        categories: &categories,
+        today: today(),
+        now: NOW,
+        message_id,
+    };
+    advance(state, input, &turn)
+}
+
+fn text(value: &str) -> Input {
+    Input::Text(value.into())
+}
+
+fn draft(minor: i64, description: &str) -> Draft {
+    Draft {
+        amount: Money::new(minor, Currency::Clp),
+        spent_on: today(),
+        description: description.into(),
+        merchant: None,
+    }
+}
+
+fn classified(source_id: &str, draft: Draft, category: Option<&str>, confidence: f64) -> Input {
+    Input::Classified(vec![Classified {
+        pending: Pending {
+            source_id: source_id.into(),
+            draft,
+        },
+        classification: Classification {
+            category_id: category.map(str::to_owned),
+            confidence,
+            classifier: Classifier::Keyword,
+            alternatives: vec![],
+        },
+    }])
+}
+
+fn replies(transition: &Transition) -> Vec<&Outbound> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Reply(outbound) => Some(outbound),
+            _ => None,
+        })
+        .collect()
+}
+
+fn saved(transition: &Transition) -> Vec<&NewExpense> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::SaveExpense(expense) => Some(expense),
+            _ => None,
+        })
+        .collect()
+}
+
+fn classify_requests(transition: &Transition) -> Vec<&Pending> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Classify(pending) => Some(pending),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn logged(transition: &Transition) -> Vec<&FlowEvent> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Log(event) => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A state with one pending category question for `source_id`.
+fn awaiting_category(source_id: &str) -> State {
+    step(
+        State::default(),
+        classified(source_id, draft(5000, "xyzzy"), None, 0.0),
+        "m0",
+    )
+    .state
+}
+
+#[test]
+fn expense_text_asks_for_classification() {
+    let transition = step(State::default(), text("almuerzo 12500"), "wamid.1");
+    let pending = classify_requests(&transition);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].source_id, "wamid.1#1");
+    assert_eq!(pending[0].draft.amount, Money::new(12_500, Currency::Clp));
+    assert!(
+        replies(&transition).is_empty(),
+        "no reply before classification"
+    );
+    assert!(saved(&transition).is_empty());
+}
+
+#[test]
+fn classification_at_threshold_completes() {
+    let transition = step(
+        State::default(),
+        classified("m#1", draft(12_500, "almuerzo"), Some("food"), 0.75),
+        "m",
+    );
+    let [expense] = saved(&transition)[..] else {
+        panic!("one expense expected")
+    };
+    assert_eq!(expense.status, ExpenseStatus::Completed);
+    assert_eq!(expense.category_id.as_deref(), Some("food"));
+    assert_eq!(expense.source_id, "m#1");
+    assert!(transition.state.is_idle());
+    let [Outbound::Text(reply)] = replies(&transition)[..] else {
+        panic!("one text reply")
+    };
+    assert_eq!(reply, "✅ Anotado: CLP 12.500 en Comida (almuerzo, hoy).");
+    assert!(logged(&transition)
+        .iter()
+        .any(|e| matches!(e, FlowEvent::Completed { .. })));
+    assert!(transition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Notify(Notice::Completed { .. }))));
+}
+
+#[test]
+fn classification_below_threshold_stores_pending_and_asks() {
+    let cases = [
+        (Some("food"), 0.74),
+        (None, 0.0),
+        (Some("not-a-category"), 0.99),
+    ];
+    for (category, confidence) in cases {
+        let transition = step(
+            State::default(),
+            classified("m#1", draft(5000, "xyzzy"), category, confidence),
+            "m",
+        );
+        let [expense] = saved(&transition)[..] else {
+            panic!("one expense for {category:?}")
+        };
+        assert_eq!(
+            expense.status,
+            ExpenseStatus::PendingCategory,
+            "{category:?} {confidence}"
+        );
+        assert_eq!(expense.category_id, None, "{category:?}");
+        assert_eq!(transition.state.questions.len(), 1);
+        let [Outbound::Buttons { buttons, .. }] = replies(&transition)[..] else {
+            panic!("buttons expected for {category:?}")
+        };
+        assert_eq!(buttons.len(), 3);
+        assert!(
+            buttons.iter().all(|(id, _)| id.starts_with("cat|m#1|")),
+            "{buttons:?}"
+        );
+        assert!(logged(&transition)
+            .iter()
+            .any(|e| matches!(e, FlowEvent::PendingCreated { .. })));
+    }
+}
+
+#[test]
+fn proposed_category_is_offered_first() {
+    let transition = step(
+        State::default(),
+        classified("m#1", draft(5000, "x"), Some("health"), 0.5),
+        "m",
+    );
+    let [Outbound::Buttons { buttons, .. }] = replies(&transition)[..] else {
+        panic!("buttons")
+    };
+    let titles: Vec<&str> = buttons.iter().map(|(_, title)| title.as_str()).collect();
+    assert_eq!(titles, ["Salud", "Comida", "Transporte"]);
+}
+
+#[test]
+fn answers_complete_a_pending_expense() {
+    let cases = [
+        (
+            Input::Choice {
+                id: "cat|m0#1|transport".into(),
+                title: "Transporte".into(),
+            },
+            "transport",
+        ),
+        (text("transporte"), "transport"),
+        (text("SALUD"), "health"),
+        (text("1"), "food"),
+        (text("3"), "health"),
+        (text("hogar"), "home"),
+    ];
+    for (input, expected) in cases {
+        let transition = step(awaiting_category("m0#1"), input.clone(), "m1");
+        let set = transition.effects.iter().find_map(|effect| match effect {
+            Effect::SetCategory {
+                source_id,
+                category_id,
+                ..
+            } => Some((source_id, category_id)),
+            _ => None,
+        });
+        assert_eq!(
+            set,
+            Some((&"m0#1".to_owned(), &expected.to_owned())),
+            "{input:?}"
+        );
+        assert!(transition.state.is_idle(), "{input:?}");
+        assert!(saved(&transition).is_empty(), "{input:?}");
+    }
+}
+
+#[test]
+fn unfitting_answer_re_asks_the_question() {
+    let transition = step(awaiting_category("m0#1"), text("qué?"), "m1");
+    assert_eq!(transition.state.questions.len(), 1);
+    let replies = replies(&transition);
+    assert_eq!(
+        replies.len(),
+        2,
+        "explanation and the question again: {replies:?}"
+    );
+    assert!(matches!(replies[1], Outbound::Buttons { .. }));
+    assert!(logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood));
+}
+
+#[test]
+fn new_expense_while_asked_keeps_the_question() {
+    let transition = step(awaiting_category("m0#1"), text("uber 5000"), "m1");
+    assert_eq!(classify_requests(&transition).len(), 1);
+    assert_eq!(transition.state.questions.len(), 1);
+}
+
+#[test]
+fn stale_button_still_sets_the_category() {
+    let tap = Input::Choice {
+        id: "cat|old#1|food".into(),
+        title: "Comida".into(),
+    };
+    let transition = step(State::default(), tap, "m2");
+    assert!(transition.effects.iter().any(|effect| matches!(
+        effect,
+        Effect::SetCategory { source_id, category_id, .. } if source_id == "old#1" && category_id == "food"
+    )));
+}
+
+#[test]
+fn button_for_unknown_category_sets_nothing() {
+    let tap = Input::Choice {
+        id: "cat|m0#1|someone-elses".into(),
+        title: "Comida".into(),
+    };
+    let transition = step(awaiting_category("m0#1"), tap, "m2");
+    assert!(!transition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SetCategory { .. })));
+}
+
+#[test]
+fn missing_amount_is_asked_and_answer_classifies() {
+    let asked = step(State::default(), text("almuerzo"), "m1");
+    assert!(matches!(
+        asked.state.questions.first(),
+        Some(Question::Amount { .. })
+    ));
+    let [Outbound::Text(question)] = replies(&asked)[..] else {
+        panic!("amount question")
+    };
+    assert!(question.contains("almuerzo"), "{question}");
+
+    let answered = step(asked.state, text("12500"), "m2");
+    let pending = classify_requests(&answered);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        pending[0].source_id, "m1#1",
+        "the expense keeps the id of the message that described it"
+    );
+    assert_eq!(pending[0].draft.description, "almuerzo");
+    assert_eq!(pending[0].draft.amount, Money::new(12_500, Currency::Clp));
+    assert!(answered.state.is_idle());
+}
+
+#[test]
+fn commands_answer_in_both_languages() {
+    for (command, expected) in [
+        ("ayuda", "Escríbeme"),
+        ("help", "Escríbeme"),
+        ("categorías", "Tus categorías"),
+    ] {
+        let transition = step(State::default(), text(command), "m");
+        let [Outbound::Text(reply)] = replies(&transition)[..] else {
+            panic!("{command}")
+        };
+        assert!(reply.contains(expected), "{command}: {reply}");
+    }
+}
+
+#[test]
+fn cancel_drops_open_questions() {
+    let transition = step(awaiting_category("m0#1"), text("cancelar"), "m1");
+    assert!(transition.state.is_idle());
+    assert!(logged(&transition).contains(&&FlowEvent::Cancelled { count: 1 }));
+    let idle = step(State::default(), text("cancel"), "m2");
+    let [Outbound::Text(reply)] = replies(&idle)[..] else {
+        panic!("reply")
+    };
+    assert_eq!(reply, "No había nada pendiente.");
+}
+
+#[test]
+fn questions_expire_after_their_ttl() {
+    let mut state = awaiting_category("m0#1");
+    state.updated_at = NOW - QUESTION_TTL_SECONDS - 1;
+    let transition = step(state, text("salud"), "m1");
+    assert!(logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 }));
+    assert!(!transition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SetCategory { .. })));
+
+    let mut fresh = awaiting_category("m0#1");
+    fresh.updated_at = NOW - QUESTION_TTL_SECONDS + 1;
+    let transition = step(fresh, text("salud"), "m1");
+    assert!(transition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SetCategory { .. })));
+}
+
+#[test]
+fn small_talk_and_non_expenses_get_answers() {
+    let cases = [
+        ("hola", "¡Hola!"),
+        ("gracias", "De nada"),
+        ("¿qué hora es?", "¡Hola!"),
+        ("qwerty", "¿Cuánto fue qwerty?"),
+        ("ayer", "No encontré"),
+    ];
+    for (message, expected) in cases {
+        let transition = step(State::default(), text(message), "m");
+        let [Outbound::Text(reply)] = replies(&transition)[..] else {
+            panic!("{message}")
+        };
+        assert!(reply.contains(expected), "{message}: {reply}");
+        assert!(saved(&transition).is_empty());
+    }
+}
+
+#[test]
+fn unsupported_and_silent_audio_are_answered() {
+    for input in [Input::Unsupported, Input::AudioWithoutTranscript] {
+        let transition = step(State::default(), input.clone(), "m");
+        assert_eq!(replies(&transition).len(), 1, "{input:?}");
+    }
+}
+
+#[test]
+fn several_expenses_share_one_confirmation() {
+    let input = Input::Classified(vec![
+        Classified {
+            pending: Pending {
+                source_id: "m#1".into(),
+                draft: draft(5000, "uber"),
+            },
+            classification: Classification {
+                category_id: Some("transport".into()),
+                confidence: 0.9,
+                classifier: Classifier::Keyword,
+                alternatives: vec![],
+            },
+        },
+        Classified {
+            pending: Pending {
+                source_id: "m#2".into(),
+                draft: draft(8000, "almuerzo"),
+            },
+            classification: Classification {
+                category_id: Some("food".into()),
+                confidence: 0.9,
+                classifier: Classifier::Keyword,
+                alternatives: vec![],
+            },
+        },
+    ]);
+    let transition = step(State::default(), input, "m");
+    assert_eq!(saved(&transition).len(), 2);
+    let [Outbound::Text(reply)] = replies(&transition)[..] else {
+        panic!("one reply")
+    };
+    assert_eq!(reply.lines().count(), 2, "{reply}");
+}
+
+#[test]
+fn state_round_trips_through_json() {
+    let state = awaiting_category("m0#1");
+    let json = serde_json::to_string(&state).expect("serialise");
+    let back: State = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(back, state);
+}
+
+#[test]
+fn text_over_whatsapp_limit_is_not_parsed() {
+    let long = "almuerzo 12.500 ".repeat(MAX_TEXT_CHARS / 16 + 1);
+    let transition = step(awaiting_category("m0#1"), text(&long), "m");
+    assert!(classify_requests(&transition).is_empty());
+    assert!(saved(&transition).is_empty());
+    let [Outbound::Text(reply), ..] = replies(&transition)[..] else {
+        panic!("no reply")
+    };
+    assert!(reply.starts_with("Tu mensaje es demasiado largo"), "{reply}");
+    assert_eq!(transition.state.questions.len(), 1);
+}
+
+#[test]
+fn too_many_expenses_records_none() {
+    let lines = |count: usize| {
+        (1..=count)
+            .map(|n| format!("café {}", n * 1000))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let at_limit = step(State::default(), text(&lines(MAX_EXPENSES_PER_MESSAGE)), "m");
+    let pending: usize = classify_requests(&at_limit).len();
+    assert_eq!(pending, MAX_EXPENSES_PER_MESSAGE);
+
+    let over = step(State::default(), text(&lines(MAX_EXPENSES_PER_MESSAGE + 1)), "m");
+    assert!(classify_requests(&over).is_empty());
+    let [Outbound::Text(reply), ..] = replies(&over)[..] else {
+        panic!("no reply")
+    };
+    assert!(reply.contains("más de 20 gastos"), "{reply}");
+}

@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::http::{HttpClient, HttpError, HttpRequest, HttpResponse};
+use crate::retry::{self, Clock, Decision, RetryNote, RetryPolicy, Stop};
 
 /// Maximum reply buttons in one message.
 pub const MAX_BUTTONS: usize = 3;
@@ -63,6 +64,30 @@ pub enum SendOutcome {
     Rejected { status: u16, code: Option<i64> },
     /// No answer: a timeout or a network failure.
     Unreachable(HttpError),
+}
+
+/// Retries of one reply, inside `ctx.wait_until`. Four attempts within 15 s
+/// leave room for a second reply and the Telegram notices before Cloudflare
+/// cancels `wait_until` work, 30 s after the response.
+pub const REPLY_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    budget_ms: 15_000,
+    attempt_timeout_ms: 6_000,
+    first_backoff_ms: 500,
+    max_backoff_ms: 4_000,
+};
+
+/// Meta error codes for throttling, which a later attempt can pass: the
+/// codes the Kapso TypeScript SDK retries (`src/errors/retry.ts`).
+const THROTTLING_CODES: [i64; 5] = [4, 80_007, 130_429, 131_048, 131_056];
+
+/// A reply's outcome after its retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReport {
+    /// The outcome of the last attempt.
+    pub outcome: SendOutcome,
+    pub attempts: u32,
+    pub stop: Stop,
 }
 
 /// Where and how to reach Kapso.
@@ -123,6 +148,64 @@ impl KapsoClient {
         match http.send(request).await {
             Ok(response) => read_outcome(&response),
             Err(error) => SendOutcome::Unreachable(error),
+        }
+    }
+}
+
+/// Decides whether a send is tried again: 429 (after `Retry-After`), 409
+/// (another message to this user is in flight), throttling codes, 5xx and
+/// answers that never came. A timed-out send may have been delivered, so its
+/// retry can show the reply twice; that is preferred to losing it, because a
+/// user without an answer sends the expense again. 131047 and every other
+/// rejection are final.
+pub fn retry_decision(result: &Result<HttpResponse, HttpError>) -> Decision {
+    let response = match result {
+        Ok(response) if response.is_success() => return Decision::Done,
+        Ok(response) => response,
+        Err(_) => return Decision::Retry { after_ms: None },
+    };
+    let code = match read_outcome(response) {
+        SendOutcome::Rejected { code, .. } => code,
+        _ => return Decision::Done,
+    };
+    let throttled = code.is_some_and(|code| THROTTLING_CODES.contains(&code));
+    match response.status {
+        429 => Decision::Retry {
+            after_ms: retry::retry_after_ms(response),
+        },
+        409 | 500..=599 => Decision::Retry { after_ms: None },
+        _ if throttled => Decision::Retry {
+            after_ms: retry::retry_after_ms(response),
+        },
+        _ => Decision::Done,
+    }
+}
+
+impl KapsoClient {
+    /// Sends `message`, retrying within `policy` as [`retry_decision`] says.
+    /// `on_retry` is called before each wait, for the caller's log.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_with_retry(
+        &self,
+        http: &impl HttpClient,
+        clock: &impl Clock,
+        policy: &RetryPolicy,
+        phone_number_id: &str,
+        to: &str,
+        message: &Outbound,
+        on_retry: impl FnMut(&RetryNote<'_>),
+    ) -> SendReport {
+        let request = self.message_request(phone_number_id, to, message);
+        let retried =
+            retry::send_with_retry(http, clock, policy, &request, retry_decision, on_retry).await;
+        let outcome = match &retried.last {
+            Ok(response) => read_outcome(response),
+            Err(error) => SendOutcome::Unreachable(error.clone()),
+        };
+        SendReport {
+            outcome,
+            attempts: retried.attempts,
+            stop: retried.stop,
         }
     }
 }
@@ -314,6 +397,156 @@ mod tests {
                 code: None
             }
         );
+    }
+
+    mod retries {
+        use super::*;
+        use crate::retry::fake::{block_on, response, status, Answer, FakeHttp};
+
+        const SENT: &str = r#"{"messages":[{"id":"wamid.out"}]}"#;
+        const WINDOW_CLOSED: &str =
+            r#"{"error":{"code":131047,"message":"(#131047) Re-engagement message"}}"#;
+
+        fn send(http: &FakeHttp, policy: &RetryPolicy) -> (SendReport, Vec<u64>) {
+            let mut waits = Vec::new();
+            let report = block_on(client().send_with_retry(
+                http,
+                http,
+                policy,
+                "123",
+                "56912345678",
+                &Outbound::Text("hola".into()),
+                |note| waits.push(note.wait_ms),
+            ));
+            (report, waits)
+        }
+
+        fn sent() -> SendOutcome {
+            SendOutcome::Sent {
+                message_id: Some("wamid.out".into()),
+            }
+        }
+
+        #[test]
+        fn too_many_requests_waits_for_retry_after() {
+            let throttled = Answer::Respond(response(429, &[("retry-after", "2")], ""), 10);
+            let http = FakeHttp::new([throttled, status(200, SENT)]);
+            let (report, waits) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.outcome, sent());
+            assert_eq!(report.attempts, 2);
+            assert_eq!(waits, vec![2_000]);
+            assert_eq!(*http.sleeps.borrow(), vec![2_000]);
+        }
+
+        #[test]
+        fn message_in_flight_is_retried_after_backoff() {
+            let http = FakeHttp::new([status(409, "in flight"), status(200, SENT)]);
+            let (report, waits) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.outcome, sent());
+            assert_eq!(waits, vec![REPLY_RETRY.first_backoff_ms]);
+        }
+
+        #[test]
+        fn server_errors_are_retried_until_attempts_run_out() {
+            let http = FakeHttp::new((0..5).map(|_| status(500, "oops")));
+            let (report, waits) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.stop, Stop::AttemptsExhausted);
+            assert_eq!(report.attempts, REPLY_RETRY.max_attempts);
+            assert_eq!(
+                report.outcome,
+                SendOutcome::Rejected {
+                    status: 500,
+                    code: None
+                }
+            );
+            assert_eq!(waits, vec![500, 1_000, 2_000]);
+        }
+
+        #[test]
+        fn hang_times_out_and_is_retried() {
+            let http = FakeHttp::new([Answer::Hang, status(200, SENT)]);
+            let (report, _) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.outcome, sent());
+            assert_eq!(report.attempts, 2);
+            let first_timeout = http.requests.borrow()[0].timeout_ms;
+            assert_eq!(first_timeout, REPLY_RETRY.attempt_timeout_ms);
+        }
+
+        #[test]
+        fn window_closed_is_not_retried() {
+            let http = FakeHttp::new([status(400, WINDOW_CLOSED), status(200, SENT)]);
+            let (report, waits) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.outcome, SendOutcome::WindowClosed);
+            assert_eq!(report.attempts, 1);
+            assert_eq!(report.stop, Stop::Done);
+            assert!(waits.is_empty());
+        }
+
+        #[test]
+        fn other_client_errors_are_not_retried() {
+            let body = r#"{"error":{"code":100,"message":"Invalid parameter"}}"#;
+            let http = FakeHttp::new([status(400, body), status(401, "")]);
+            let (report, _) = send(&http, &REPLY_RETRY);
+            assert_eq!(
+                report.outcome,
+                SendOutcome::Rejected {
+                    status: 400,
+                    code: Some(100)
+                }
+            );
+            assert_eq!(report.attempts, 1);
+        }
+
+        #[test]
+        fn throttling_code_is_retried() {
+            let body = r#"{"error":{"code":131056,"message":"pair rate limit"}}"#;
+            let http = FakeHttp::new([status(400, body), status(200, SENT)]);
+            let (report, _) = send(&http, &REPLY_RETRY);
+            assert_eq!(report.outcome, sent());
+            assert_eq!(report.attempts, 2);
+        }
+
+        #[test]
+        fn budget_exhausted_stops_before_the_next_wait() {
+            let hangs = (0..4).map(|_| Answer::Hang);
+            let http = FakeHttp::new(hangs);
+            let policy = REPLY_RETRY.within(8_000);
+            let (report, _) = send(&http, &policy);
+            assert!(
+                matches!(report.stop, Stop::BudgetExhausted { .. }),
+                "{:?}",
+                report.stop
+            );
+            // 6000 ms, a 500 ms wait, then the 1500 ms left; no time for more.
+            assert_eq!(report.attempts, 2);
+            assert_eq!(
+                report.outcome,
+                SendOutcome::Unreachable(HttpError::Timeout(1_500))
+            );
+            let timeouts: Vec<u32> = http
+                .requests
+                .borrow()
+                .iter()
+                .map(|r| r.timeout_ms)
+                .collect();
+            assert_eq!(timeouts, vec![6_000, 1_500]);
+        }
+
+        #[test]
+        fn retry_after_over_budget_is_not_waited_for() {
+            let throttled = Answer::Respond(response(429, &[("retry-after", "60")], ""), 10);
+            let http = FakeHttp::new([throttled]);
+            let (report, waits) = send(&http, &REPLY_RETRY);
+            assert!(waits.is_empty());
+            assert!(http.sleeps.borrow().is_empty());
+            assert_eq!(
+                report.stop,
+                Stop::BudgetExhausted {
+                    wait_ms: 60_000,
+                    remaining_ms: REPLY_RETRY.budget_ms - 10
+                }
+            );
+        }
     }
 
     #[test]
