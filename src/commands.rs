@@ -14,8 +14,6 @@
 
 mod ledger;
 mod recognise;
-#[cfg(test)]
-mod tests;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -41,7 +39,10 @@ pub enum Command {
     Recent,
     /// Change a field of the user's last expense.
     Edit(Edit),
-    Summary { period: Period, scope: Scope },
+    Summary {
+        period: Period,
+        scope: Scope,
+    },
     /// Set a category's monthly budget in minor units of the home currency;
     /// `None` removes it.
     Budget {
@@ -124,7 +125,8 @@ impl Period {
 
     /// A month of a year between 2000 and 2999.
     pub fn new(year: i32, month: u32) -> Option<Period> {
-        ((2000..3000).contains(&year) && (1..=12).contains(&month)).then_some(Period { year, month })
+        ((2000..3000).contains(&year) && (1..=12).contains(&month))
+            .then_some(Period { year, month })
     }
 
     /// `YYYY-MM`, as stored in `budget_alerts.period` and link claims.
@@ -276,6 +278,9 @@ pub enum ExpenseIntent {
 }
 
 /// The answer to a [`LedgerQuery`].
+// One value per message or query, never stored in bulk, so boxing the
+// large variant would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LedgerAnswer {
     /// For `Last`, `Recent`, `Expense` and `OldestPending`: at most one row,
@@ -353,7 +358,9 @@ pub enum ChangeKind {
     /// Undo a recording: the expense is deleted.
     UndoRecording,
     /// Undo a change: the expense gets back the values `change_id` kept.
-    Revert { change_id: String },
+    Revert {
+        change_id: String,
+    },
 }
 
 impl ChangeKind {

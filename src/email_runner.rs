@@ -216,7 +216,11 @@ pub async fn webhook(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
         "message/rfc822" => false,
         "application/json" => true,
         other => {
-            tracing::warn!(event = events::PAYLOAD_MALFORMED, content_type = other, "unsupported content type");
+            tracing::warn!(
+                event = events::PAYLOAD_MALFORMED,
+                content_type = other,
+                "unsupported content type"
+            );
             let body = json!({
                 "ok": false,
                 "error": "expected content type message/rfc822 or application/json",
@@ -229,9 +233,7 @@ pub async fn webhook(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
         .map(|url| {
             url.query_pairs()
                 .filter(|(name, _)| name == "to")
-                .flat_map(|(_, value)| {
-                    value.split(',').map(str::to_owned).collect::<Vec<_>>()
-                })
+                .flat_map(|(_, value)| value.split(',').map(str::to_owned).collect::<Vec<_>>())
                 .collect()
         })
         .unwrap_or_default();
@@ -289,7 +291,12 @@ pub async fn receive(message: ForwardableEmailMessage, env: Env, ctx: Context) {
     match handle(&env, &ctx, &config, delivery).await {
         Ok(outcome) => {
             if let Some(reason) = outcome.reject_reason() {
-                tracing::info!(event = events::REJECTED, status = outcome.status(), reason, "mail rejected to its sender");
+                tracing::info!(
+                    event = events::REJECTED,
+                    status = outcome.status(),
+                    reason,
+                    "mail rejected to its sender"
+                );
                 message.set_reject(reason);
             }
         }
@@ -323,7 +330,12 @@ pub async fn handle(
             }
         },
         Body::Oversized { bytes } => {
-            tracing::warn!(event = events::PAYLOAD_TOO_LARGE, bytes, max = MAX_RAW_BYTES, "mail over the limit not read");
+            tracing::warn!(
+                event = events::PAYLOAD_TOO_LARGE,
+                bytes,
+                max = MAX_RAW_BYTES,
+                "mail over the limit not read"
+            );
             None
         }
     };
@@ -362,10 +374,19 @@ pub async fn handle(
         .as_deref()
         .and_then(|field| mime::split_address(field).1);
     let header_sender = mail.and_then(|mail| mail.from.clone());
-    let sender_user = sender_user(&store, customer_id, envelope_sender.as_deref(), header_sender.as_deref()).await?;
+    let sender_user = sender_user(
+        &store,
+        customer_id,
+        envelope_sender.as_deref(),
+        header_sender.as_deref(),
+    )
+    .await?;
     let sender = sender_hash(
         &config.sender_hash_key,
-        envelope_sender.as_deref().or(header_sender.as_deref()).unwrap_or_default(),
+        envelope_sender
+            .as_deref()
+            .or(header_sender.as_deref())
+            .unwrap_or_default(),
     );
     let user_id = route.user_id.clone().or(sender_user);
     let link = store.whatsapp_link(customer_id, user_id.as_deref()).await?;
@@ -380,7 +401,13 @@ pub async fn handle(
         Ok(mail) => mail,
         Err(error) => {
             tracing::warn!(event = events::RECEIPT_UNREADABLE, customer_id, sender = %sender, reason = "not_a_message", error = %error, "mail could not be parsed");
-            let notified = tell(ctx, config, link.as_ref(), "email:unparsed", reply::email_unreadable(language, ""));
+            let notified = tell(
+                ctx,
+                config,
+                link.as_ref(),
+                "email:unparsed",
+                reply::email_unreadable(language, ""),
+            );
             return Ok(Outcome::Unreadable {
                 reason: "not_a_message",
                 notified,
@@ -410,7 +437,9 @@ pub async fn handle(
         Err(error) => {
             // The ledger row keeps a retried delivery from telling the user
             // twice.
-            if store.commit(&ledger_id, Some(customer_id), "unreadable", Vec::new()).await?
+            if store
+                .commit(&ledger_id, Some(customer_id), "unreadable", Vec::new())
+                .await?
                 == Commit::Duplicate
             {
                 return Ok(Outcome::Duplicate { source_id });
@@ -475,13 +504,20 @@ pub async fn handle(
     for effect in &transition.effects {
         if let Effect::SaveExpense(expense) = effect {
             status = expense.status;
-            statements.push(store.insert_expense(customer_id, user_id.as_deref(), "email", expense)?);
+            statements.push(store.insert_expense(
+                customer_id,
+                user_id.as_deref(),
+                "email",
+                expense,
+            )?);
             if link.is_some() && expense.status == ExpenseStatus::PendingCategory {
                 statements.push(store.email_offered(customer_id, &expense.source_id)?);
             }
         }
     }
-    if store.commit(&ledger_id, Some(customer_id), "handled", statements).await?
+    if store
+        .commit(&ledger_id, Some(customer_id), "handled", statements)
+        .await?
         == Commit::Duplicate
     {
         tracing::info!(event = events::DUPLICATE_SKIPPED, customer_id, message_id = %ledger_id, sender = %sender, "a concurrent delivery committed first");
@@ -546,8 +582,8 @@ pub async fn offer_pending(
     user_id: Option<&str>,
     mut state: flow::State,
 ) -> Result<(flow::State, Vec<D1PreparedStatement>), AppError> {
-    let stale = !state.questions.is_empty()
-        && turn.now - state.updated_at > flow::QUESTION_TTL_SECONDS;
+    let stale =
+        !state.questions.is_empty() && turn.now - state.updated_at > flow::QUESTION_TTL_SECONDS;
     if stale {
         return Ok((state, Vec::new()));
     }
@@ -603,9 +639,11 @@ async fn find_route(store: &Store, recipients: &[String]) -> Result<Option<Email
         if let Some(route) = store.email_route(address).await? {
             return Ok(Some(route));
         }
-        let base = address
-            .split_once('@')
-            .and_then(|(local, domain)| local.split_once('+').map(|(base, _)| format!("{base}@{domain}")));
+        let base = address.split_once('@').and_then(|(local, domain)| {
+            local
+                .split_once('+')
+                .map(|(base, _)| format!("{base}@{domain}"))
+        });
         if let Some(base) = base {
             if let Some(route) = store.email_route(&base).await? {
                 return Ok(Some(route));
@@ -639,7 +677,12 @@ async fn sender_user(
         }
     }
     if identities > 0 {
-        tracing::warn!(event = events::SENDER_UNMATCHED, customer_id, identities, "mail sender is none of the customer's email identities; accepted for the route");
+        tracing::warn!(
+            event = events::SENDER_UNMATCHED,
+            customer_id,
+            identities,
+            "mail sender is none of the customer's email identities; accepted for the route"
+        );
     }
     Ok(None)
 }
@@ -653,11 +696,21 @@ fn tell(
     text: String,
 ) -> bool {
     if link.is_none() {
-        tracing::info!(event = events::WHATSAPP_NOT_LINKED, message_id = log_id, "no WhatsApp user to tell about the mail");
+        tracing::info!(
+            event = events::WHATSAPP_NOT_LINKED,
+            message_id = log_id,
+            "no WhatsApp user to tell about the mail"
+        );
         return false;
     }
     let recipient = recipient_of(link, log_id);
-    runner::deliver_to(ctx, config, recipient, vec![Outbound::Text(text)], Vec::new());
+    runner::deliver_to(
+        ctx,
+        config,
+        recipient,
+        vec![Outbound::Text(text)],
+        Vec::new(),
+    );
     true
 }
 

@@ -135,6 +135,9 @@ impl Question {
 }
 
 /// One input to the machine.
+// One value per message or query, never stored in bulk, so boxing the
+// large variant would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// Text typed by the user, or a voice note's transcript.
@@ -430,10 +433,12 @@ impl Machine<'_, '_> {
     }
 
     fn finish(mut self) -> Transition {
-        let classifying = self
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::Classify(_) | Effect::LoadRules(_) | Effect::LoadLedger(_)));
+        let classifying = self.effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Classify(_) | Effect::LoadRules(_) | Effect::LoadLedger(_)
+            )
+        });
         if !classifying {
             self.ask_head();
             // An expense left pending when its question expired or was
@@ -626,7 +631,11 @@ impl Machine<'_, '_> {
                 _ => None,
             })
             .collect();
-        self.check_budgets(completed.iter().map(|(id, amount, day)| (id.as_str(), *amount, *day)));
+        self.check_budgets(
+            completed
+                .iter()
+                .map(|(id, amount, day)| (id.as_str(), *amount, *day)),
+        );
     }
 
     /// The classifier's proposals first, then the customer's categories in
@@ -918,7 +927,8 @@ impl Machine<'_, '_> {
             // question was answered or expired. Reading its title as text
             // could record an amount a second time, so it is only answered.
             _ => {
-                self.effects.push(Effect::Log(FlowEvent::AnswerNotUnderstood));
+                self.effects
+                    .push(Effect::Log(FlowEvent::AnswerNotUnderstood));
                 self.reply_text(reply::question_closed(self.language()));
             }
         }
@@ -1303,7 +1313,10 @@ impl Machine<'_, '_> {
 
     /// Asks for the budget use of categories that just got expenses, as
     /// `(category id, amount, date)`.
-    fn check_budgets<'c>(&mut self, completed: impl IntoIterator<Item = (&'c str, Money, NaiveDate)>) {
+    fn check_budgets<'c>(
+        &mut self,
+        completed: impl IntoIterator<Item = (&'c str, Money, NaiveDate)>,
+    ) {
         if let Some(query) = commands::budget_query(completed, self.turn) {
             self.effects.push(Effect::LoadLedger(query));
         }

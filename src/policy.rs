@@ -232,7 +232,11 @@ pub enum Denial {
     /// The period is over and no later one was recorded.
     PeriodEnded,
     /// The message would take the month's count over the limit.
-    LimitReached { limit: u32, used: u32, requested: u32 },
+    LimitReached {
+        limit: u32,
+        used: u32,
+        requested: u32,
+    },
 }
 
 impl Denial {
@@ -326,7 +330,9 @@ pub fn refusal_text(denial: &Denial, language: Language) -> String {
             limit,
             used,
             requested,
-        } => reply::expense_limit_reached(language, *limit, limit.saturating_sub(*used), *requested),
+        } => {
+            reply::expense_limit_reached(language, *limit, limit.saturating_sub(*used), *requested)
+        }
         Denial::NoSubscription
         | Denial::Inactive { .. }
         | Denial::NotStarted
@@ -539,11 +545,15 @@ mod tests {
                     requested: 3,
                 }),
             ),
-            (u32::MAX, 1, Decision::Deny(Denial::LimitReached {
-                limit: 10,
-                used: u32::MAX,
-                requested: 1,
-            })),
+            (
+                u32::MAX,
+                1,
+                Decision::Deny(Denial::LimitReached {
+                    limit: 10,
+                    used: u32::MAX,
+                    requested: 1,
+                }),
+            ),
         ];
         for (used, new, expected) in cases {
             assert_eq!(
@@ -682,7 +692,11 @@ mod tests {
             (&too_many, Language::English, "Your plan allows 30 expenses a month and you have 2 left, but this message has 3. I didn't record it: send fewer expenses at a time."),
         ];
         for (denial, language, expected) in cases {
-            assert_eq!(refusal_text(denial, language), expected, "{denial:?} {language:?}");
+            assert_eq!(
+                refusal_text(denial, language),
+                expected,
+                "{denial:?} {language:?}"
+            );
         }
     }
 
@@ -693,11 +707,31 @@ mod tests {
             remaining,
         };
         let cases = [
-            (near(2), Language::Spanish, "Te quedan 2 de los 10 gastos de este mes en tu plan."),
-            (near(1), Language::Spanish, "Te queda 1 de los 10 gastos de este mes en tu plan."),
-            (near(0), Language::Spanish, "Con esto llegaste al límite de 10 gastos de este mes en tu plan."),
-            (near(2), Language::English, "You have 2 of your plan's 10 expenses left this month."),
-            (near(0), Language::English, "With this you've reached your plan's limit of 10 expenses this month."),
+            (
+                near(2),
+                Language::Spanish,
+                "Te quedan 2 de los 10 gastos de este mes en tu plan.",
+            ),
+            (
+                near(1),
+                Language::Spanish,
+                "Te queda 1 de los 10 gastos de este mes en tu plan.",
+            ),
+            (
+                near(0),
+                Language::Spanish,
+                "Con esto llegaste al límite de 10 gastos de este mes en tu plan.",
+            ),
+            (
+                near(2),
+                Language::English,
+                "You have 2 of your plan's 10 expenses left this month.",
+            ),
+            (
+                near(0),
+                Language::English,
+                "With this you've reached your plan's limit of 10 expenses this month.",
+            ),
         ];
         for (warning, language, expected) in cases {
             assert_eq!(

@@ -142,7 +142,9 @@ pub fn not_an_expense(language: Language) -> &'static str {
 /// The reply to a text longer than WhatsApp lets a user send.
 pub fn message_too_long(language: Language) -> &'static str {
     match language {
-        Language::Spanish => "Tu mensaje es demasiado largo. Envíame tus gastos en mensajes más cortos.",
+        Language::Spanish => {
+            "Tu mensaje es demasiado largo. Envíame tus gastos en mensajes más cortos."
+        }
         Language::English => "Your message is too long. Send me your expenses in shorter messages.",
     }
 }
@@ -398,7 +400,9 @@ pub fn expense_limit_near(language: Language, limit: u32, remaining: u32) -> Str
         (Language::English, 0) => {
             format!("With this you've reached your plan's limit of {limit} expenses this month.")
         }
-        (Language::Spanish, 1) => format!("Te queda 1 de los {limit} gastos de este mes en tu plan."),
+        (Language::Spanish, 1) => {
+            format!("Te queda 1 de los {limit} gastos de este mes en tu plan.")
+        }
         (Language::Spanish, _) => {
             format!("Te quedan {remaining} de los {limit} gastos de este mes en tu plan.")
         }
@@ -491,7 +495,9 @@ pub fn deleted(language: Language, details: &str) -> String {
 /// Confirms an edit with the expense's new details.
 pub fn edited(language: Language, details: &str) -> String {
     match language {
-        Language::Spanish => format!("✏️ Corregido: {details}. Escribe *deshacer* para volver atrás."),
+        Language::Spanish => {
+            format!("✏️ Corregido: {details}. Escribe *deshacer* para volver atrás.")
+        }
         Language::English => format!("✏️ Updated: {details}. Type *undo* to go back."),
     }
 }
@@ -543,7 +549,9 @@ pub fn nothing_to_undo(language: Language) -> &'static str {
 /// The answer to a command about the last expense when there is none.
 pub fn nothing_recorded(language: Language) -> &'static str {
     match language {
-        Language::Spanish => "Aún no tienes gastos anotados. Escribe uno, por ejemplo *almuerzo 12.500*.",
+        Language::Spanish => {
+            "Aún no tienes gastos anotados. Escribe uno, por ejemplo *almuerzo 12.500*."
+        }
         Language::English => "You have no expenses yet. Send one, for example *lunch 12.50*.",
     }
 }
@@ -687,15 +695,15 @@ pub fn budget_alert(
     over: bool,
 ) -> String {
     match (language, over) {
-        (Language::Spanish, false) => format!(
-            "⚠️ Llevas {spent} de {budget} en {category} este mes ({percent}%)."
-        ),
+        (Language::Spanish, false) => {
+            format!("⚠️ Llevas {spent} de {budget} en {category} este mes ({percent}%).")
+        }
         (Language::Spanish, true) => format!(
             "🚨 Llegaste al presupuesto de {category}: {spent} de {budget} este mes ({percent}%)."
         ),
-        (Language::English, false) => format!(
-            "⚠️ You've spent {spent} of {budget} on {category} this month ({percent}%)."
-        ),
+        (Language::English, false) => {
+            format!("⚠️ You've spent {spent} of {budget} on {category} this month ({percent}%).")
+        }
         (Language::English, true) => format!(
             "🚨 You reached the {category} budget: {spent} of {budget} this month ({percent}%)."
         ),
@@ -721,8 +729,12 @@ pub fn budget_currency(language: Language, home: &str) -> String {
 /// The answer to a command that names a category that does not exist.
 pub fn unknown_category(language: Language, typed: &str) -> String {
     match language {
-        Language::Spanish => format!("No encontré la categoría {typed}. Escribe *categorías* para ver sus nombres."),
-        Language::English => format!("I couldn't find the category {typed}. Type *categories* to see their names."),
+        Language::Spanish => {
+            format!("No encontré la categoría {typed}. Escribe *categorías* para ver sus nombres.")
+        }
+        Language::English => {
+            format!("I couldn't find the category {typed}. Type *categories* to see their names.")
+        }
     }
 }
 
@@ -737,8 +749,12 @@ pub fn edit_usage(language: Language) -> &'static str {
 /// The answer to an amount with several readings in an edit or a budget.
 pub fn amount_ambiguous(language: Language) -> &'static str {
     match language {
-        Language::Spanish => "No estoy seguro del monto. Escríbelo sin separadores, por ejemplo *15000*.",
-        Language::English => "I'm not sure about the amount. Type it without separators, for example *15000*.",
+        Language::Spanish => {
+            "No estoy seguro del monto. Escríbelo sin separadores, por ejemplo *15000*."
+        }
+        Language::English => {
+            "I'm not sure about the amount. Type it without separators, for example *15000*."
+        }
     }
 }
 

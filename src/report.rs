@@ -99,12 +99,32 @@ pub fn totals(lines: &[Line], home: Currency) -> Vec<CurrencyTotal> {
 /// `diciembre 2026`, `December 2026`.
 pub fn month_name(language: Language, period: Period) -> String {
     const SPANISH: [&str; 12] = [
-        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-        "septiembre", "octubre", "noviembre", "diciembre",
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
     ];
     const ENGLISH: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let index = period.month.clamp(1, 12) as usize - 1;
     let name = match language {
@@ -260,7 +280,13 @@ fn category_chart(html: &mut String, total: &CurrencyTotal, page: &Page<'_>, tex
     html.push_str("</svg>");
 }
 
-fn day_chart(html: &mut String, total: &CurrencyTotal, period: Period, locale: &str, texts: &Texts) {
+fn day_chart(
+    html: &mut String,
+    total: &CurrencyTotal,
+    period: Period,
+    locale: &str,
+    texts: &Texts,
+) {
     const WIDTH: u32 = 360;
     const HEIGHT: i64 = 140;
     const TOP: i64 = 8;
@@ -459,6 +485,3 @@ impl Texts {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

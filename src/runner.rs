@@ -145,7 +145,17 @@ pub async fn handle(
     );
     match &access {
         Decision::Deny(denial) => {
-            return refuse(&store, ctx, config, &message, &customer, &entitlements, denial, &sender).await;
+            return refuse(
+                &store,
+                ctx,
+                config,
+                &message,
+                &customer,
+                &entitlements,
+                denial,
+                &sender,
+            )
+            .await;
         }
         Decision::AllowWithWarning(Warning::Permissive(denial)) => {
             log_permissive(&entitlements, denial, customer_id, message_id, &sender);
@@ -215,14 +225,31 @@ pub async fn handle(
         };
         match policy::decide(&entitlements, usage, config.strict_policy) {
             Decision::Deny(denial) => {
-                return refuse(&store, ctx, config, &message, &customer, &entitlements, &denial, &sender).await;
+                return refuse(
+                    &store,
+                    ctx,
+                    config,
+                    &message,
+                    &customer,
+                    &entitlements,
+                    &denial,
+                    &sender,
+                )
+                .await;
             }
             Decision::AllowWithWarning(Warning::Permissive(denial)) => {
                 log_permissive(&entitlements, &denial, customer_id, message_id, &sender);
             }
             Decision::AllowWithWarning(warning) => {
                 if let Warning::LimitNear { limit, remaining } = warning {
-                    tracing::info!(event = policy::events::LIMIT_NEAR, customer_id, message_id, limit, remaining, "expense limit nearly used up");
+                    tracing::info!(
+                        event = policy::events::LIMIT_NEAR,
+                        customer_id,
+                        message_id,
+                        limit,
+                        remaining,
+                        "expense limit nearly used up"
+                    );
                 }
                 limit_note = policy::warning_text(&warning, Language::of_locale(&customer.locale));
             }
@@ -402,7 +429,12 @@ async fn load_entitlements(
     let cache = EntitlementsCache::new(env);
     if let Some(cached) = cache.get(customer_id).await {
         if cached.is_fresh(now.timestamp()) {
-            tracing::debug!(event = policy::events::ENTITLEMENTS_LOADED, customer_id, cache = "hit", "entitlements read from the cache");
+            tracing::debug!(
+                event = policy::events::ENTITLEMENTS_LOADED,
+                customer_id,
+                cache = "hit",
+                "entitlements read from the cache"
+            );
             return Ok(cached);
         }
     }
@@ -422,7 +454,12 @@ async fn load_entitlements(
         computed_at: now.timestamp(),
     };
     let source = if cache.is_bound() { "miss" } else { "unbound" };
-    tracing::debug!(event = policy::events::ENTITLEMENTS_LOADED, customer_id, cache = source, "entitlements read from D1");
+    tracing::debug!(
+        event = policy::events::ENTITLEMENTS_LOADED,
+        customer_id,
+        cache = source,
+        "entitlements read from D1"
+    );
     if cache.is_bound() {
         let customer_id = customer_id.to_owned();
         let cached = entitlements.clone();

@@ -108,6 +108,11 @@ mod tests {
     #[test]
     fn token_is_url_safe() {
         let token = sign(KEY, &claims());
-        assert!(token.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)), "{token}");
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "{token}"
+        );
     }
 }

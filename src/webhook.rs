@@ -33,7 +33,11 @@ pub fn check_declared_length(content_length: Option<&str>) -> Result<(), AppErro
     let declared = content_length.and_then(|value| value.trim().parse::<u64>().ok());
     match declared {
         Some(bytes) if bytes > MAX_BODY_BYTES as u64 => {
-            tracing::warn!(event = events::PAYLOAD_TOO_LARGE, bytes, "body over the limit rejected");
+            tracing::warn!(
+                event = events::PAYLOAD_TOO_LARGE,
+                bytes,
+                "body over the limit rejected"
+            );
             Err(AppError::PayloadTooLarge)
         }
         _ => Ok(()),
@@ -86,7 +90,11 @@ pub fn accept<S: AsRef<[u8]>>(
         AppError::Malformed(error)
     })?;
     if deliveries.is_empty() {
-        tracing::info!(event = events::EVENT_IGNORED, reason = "no_message", "payload carried no message");
+        tracing::info!(
+            event = events::EVENT_IGNORED,
+            reason = "no_message",
+            "payload carried no message"
+        );
     }
     Ok(deliveries)
 }
@@ -112,9 +120,17 @@ mod tests {
     #[test]
     fn size_is_checked_before_signature() {
         let body = vec![b' '; MAX_BODY_BYTES + 1];
-        let delivered = Delivered { body: &body, kapso_signature: Some("bad"), ..Default::default() };
+        let delivered = Delivered {
+            body: &body,
+            kapso_signature: Some("bad"),
+            ..Default::default()
+        };
         assert_eq!(status_of(accept(&[SECRET], &delivered)), 413);
-        let declared = Delivered { content_length: Some("2000000"), body: b"{}", ..Default::default() };
+        let declared = Delivered {
+            content_length: Some("2000000"),
+            body: b"{}",
+            ..Default::default()
+        };
         assert_eq!(status_of(accept(&[SECRET], &declared)), 413);
     }
 
@@ -122,7 +138,11 @@ mod tests {
     fn missing_secret_is_never_an_open_door() {
         let body = b"{}";
         let signature = sign(b"", body);
-        let delivered = Delivered { body, kapso_signature: Some(&signature), ..Default::default() };
+        let delivered = Delivered {
+            body,
+            kapso_signature: Some(&signature),
+            ..Default::default()
+        };
         let none: [&str; 0] = [];
         assert_eq!(status_of(accept(&none, &delivered)), 503);
     }
@@ -138,8 +158,16 @@ mod tests {
             (br#"{"message": {"id": 1}}"#, true, 400),
         ];
         for (body, good_signature, expected) in cases {
-            let signature = if good_signature { signed(body) } else { sign(b"other", body) };
-            let delivered = Delivered { body, kapso_signature: Some(&signature), ..Default::default() };
+            let signature = if good_signature {
+                signed(body)
+            } else {
+                sign(b"other", body)
+            };
+            let delivered = Delivered {
+                body,
+                kapso_signature: Some(&signature),
+                ..Default::default()
+            };
             assert_eq!(
                 status_of(accept(&[SECRET], &delivered)),
                 expected,

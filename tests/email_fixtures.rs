@@ -82,7 +82,9 @@ fn every_fixture_yields_its_expense() {
             locale: &context.locale,
             home_currency: home,
             today: context.today,
-            sent_on: mail.date.and_then(|date| email::local_day(date, &context.time_zone)),
+            sent_on: mail
+                .date
+                .and_then(|date| email::local_day(date, &context.time_zone)),
         };
         let receipt = match email::extract(&mail, &receipt_context) {
             Ok(receipt) => receipt,
@@ -93,25 +95,55 @@ fn every_fixture_yields_its_expense() {
         };
         let want = &expected.expense;
         let checks = [
-            ("amount_minor", receipt.amount.minor.to_string(), want.amount_minor.to_string()),
-            ("currency", receipt.amount.currency.code().to_owned(), want.currency.clone()),
-            ("merchant", format!("{:?}", receipt.merchant), format!("{:?}", want.merchant)),
-            ("spent_on", receipt.spent_on.to_string(), want.spent_on.to_string()),
-            ("description", receipt.description.clone(), want.description.clone()),
+            (
+                "amount_minor",
+                receipt.amount.minor.to_string(),
+                want.amount_minor.to_string(),
+            ),
+            (
+                "currency",
+                receipt.amount.currency.code().to_owned(),
+                want.currency.clone(),
+            ),
+            (
+                "merchant",
+                format!("{:?}", receipt.merchant),
+                format!("{:?}", want.merchant),
+            ),
+            (
+                "spent_on",
+                receipt.spent_on.to_string(),
+                want.spent_on.to_string(),
+            ),
+            (
+                "description",
+                receipt.description.clone(),
+                want.description.clone(),
+            ),
         ];
         for (field, found, wanted) in checks {
             if found != wanted {
-                failures.push(format!("{name}: {field} expected `{wanted}`, found `{found}`"));
+                failures.push(format!(
+                    "{name}: {field} expected `{wanted}`, found `{found}`"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_fixture_has_a_message_id() {
     for (name, _, mail) in fixtures() {
-        let id = mail.message_id.as_deref().unwrap_or_else(|| panic!("{name}: no Message-ID"));
+        let id = mail
+            .message_id
+            .as_deref()
+            .unwrap_or_else(|| panic!("{name}: no Message-ID"));
         assert_eq!(email::ledger_id(&mail), format!("email:{id}"), "{name}");
     }
 }

@@ -181,23 +181,41 @@ fn run_message(state: State, message: &InboundMessage, customer: &Customer) -> S
 /// Checks that a reply becomes a Kapso request within WhatsApp's limits.
 fn check_reply(kapso: &KapsoClient, outbound: &Outbound) {
     let request = kapso.message_request("100200300400500", "56912345678", outbound);
-    let body: Value = serde_json::from_str(request.body.as_deref().unwrap_or("null"))
-        .unwrap_or(Value::Null);
+    let body: Value =
+        serde_json::from_str(request.body.as_deref().unwrap_or("null")).unwrap_or(Value::Null);
     assert_eq!(body["messaging_product"], "whatsapp", "request body {body}");
     let text_length = |value: &Value| value.as_str().map_or(0, |text| text.chars().count());
     match body["type"].as_str() {
         Some("text") => {
-            assert!(text_length(&body["text"]["body"]) <= 4096, "text reply of {body}");
-            assert!(text_length(&body["text"]["body"]) > 0, "empty text reply: {outbound:?}");
+            assert!(
+                text_length(&body["text"]["body"]) <= 4096,
+                "text reply of {body}"
+            );
+            assert!(
+                text_length(&body["text"]["body"]) > 0,
+                "empty text reply: {outbound:?}"
+            );
         }
         Some("interactive") => {
             let interactive = &body["interactive"];
-            assert!(text_length(&interactive["body"]["text"]) <= 1024, "body of {body}");
-            let buttons = interactive["action"]["buttons"].as_array().cloned().unwrap_or_default();
+            assert!(
+                text_length(&interactive["body"]["text"]) <= 1024,
+                "body of {body}"
+            );
+            let buttons = interactive["action"]["buttons"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             assert!(buttons.len() <= 3, "{} buttons in {body}", buttons.len());
             for button in &buttons {
-                assert!(text_length(&button["reply"]["title"]) <= 20, "button {button}");
-                assert!(text_length(&button["reply"]["id"]) <= 256, "button {button}");
+                assert!(
+                    text_length(&button["reply"]["title"]) <= 20,
+                    "button {button}"
+                );
+                assert!(
+                    text_length(&button["reply"]["id"]) <= 256,
+                    "button {button}"
+                );
             }
             let rows: Vec<Value> = interactive["action"]["sections"]
                 .as_array()
@@ -276,12 +294,51 @@ fn typed_body(kind: &str, content: Value) -> Vec<u8> {
 /// Field names of the Kapso and Meta shapes, so that generated objects hit
 /// the real deserialisers with the wrong types.
 const FIELD_NAMES: &[&str] = &[
-    "message", "conversation", "phone_number_id", "test", "type", "event", "batch", "data",
-    "object", "entry", "changes", "field", "value", "metadata", "contacts", "messages",
-    "statuses", "message_echoes", "id", "from", "from_user_id", "timestamp", "text", "body",
-    "interactive", "button_reply", "list_reply", "title", "button", "payload", "image", "audio",
-    "document", "caption", "filename", "mime_type", "kapso", "direction", "content",
-    "media_url", "transcript", "phone_number", "wa_id", "profile", "name",
+    "message",
+    "conversation",
+    "phone_number_id",
+    "test",
+    "type",
+    "event",
+    "batch",
+    "data",
+    "object",
+    "entry",
+    "changes",
+    "field",
+    "value",
+    "metadata",
+    "contacts",
+    "messages",
+    "statuses",
+    "message_echoes",
+    "id",
+    "from",
+    "from_user_id",
+    "timestamp",
+    "text",
+    "body",
+    "interactive",
+    "button_reply",
+    "list_reply",
+    "title",
+    "button",
+    "payload",
+    "image",
+    "audio",
+    "document",
+    "caption",
+    "filename",
+    "mime_type",
+    "kapso",
+    "direction",
+    "content",
+    "media_url",
+    "transcript",
+    "phone_number",
+    "wa_id",
+    "profile",
+    "name",
 ];
 
 fn json_leaf() -> impl Strategy<Value = Value> {
@@ -444,10 +501,8 @@ fn deeply_nested_json_is_400() {
     let depth = 10_000;
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
-    let in_message = format!(
-        "{{\"message\":{{\"id\":\"wamid.deep\",\"type\":\"text\",\"text\":{}}}}}",
-        objects
-    );
+    let in_message =
+        format!("{{\"message\":{{\"id\":\"wamid.deep\",\"type\":\"text\",\"text\":{objects}}}}}");
     let unclosed = "{\"message\":".repeat(depth);
     for (name, body) in [
         ("arrays", arrays),
@@ -478,7 +533,10 @@ fn huge_text_just_under_the_limit_is_handled() {
     let cases = [
         ("spaces", " ".repeat(MAX_BODY_BYTES - overhead)),
         ("digits", "9".repeat(MAX_BODY_BYTES - overhead)),
-        ("words", "almuerzo 12.500 ".repeat((MAX_BODY_BYTES - overhead) / 16)),
+        (
+            "words",
+            "almuerzo 12.500 ".repeat((MAX_BODY_BYTES - overhead) / 16),
+        ),
         ("accents", "é".repeat((MAX_BODY_BYTES - overhead) / 2)),
     ];
     for (name, text) in cases {
@@ -517,7 +575,10 @@ fn wrong_types_are_400_or_ignored() {
         (r#"{"message": null}"#, 200),
         (r#"{"message": {"timestamp": {"nested": true}}}"#, 200),
         (r#"{"type": 5}"#, 400),
-        (r#"{"entry": [{"changes": [{"field": "messages", "value": {"messages": [{"id": "w", "from": "1", "type": "text"}]}}]}]}"#, 200),
+        (
+            r#"{"entry": [{"changes": [{"field": "messages", "value": {"messages": [{"id": "w", "from": "1", "type": "text"}]}}]}]}"#,
+            200,
+        ),
     ];
     for (body, expected) in cases {
         assert_eq!(exercise(body.as_bytes()), expected, "{body}");
@@ -526,7 +587,9 @@ fn wrong_types_are_400_or_ignored() {
 
 #[test]
 fn unknown_message_types_reach_the_flow_as_unsupported() {
-    for kind in ["sticker", "location", "reaction", "contacts", "order", "system", "", "TEXT"] {
+    for kind in [
+        "sticker", "location", "reaction", "contacts", "order", "system", "", "TEXT",
+    ] {
         let body = typed_body(kind, json!({"anything": [1, 2, 3]}));
         let result = accept_signed(&body);
         let Ok(deliveries) = &result else {
@@ -564,7 +627,10 @@ fn zz_scaling_probe() {
             let status = status_of(&accept_signed(&body));
             let accept = started.elapsed();
             exercise(&body);
-            eprintln!("{kind} {size}: accept {accept:?} total {:?} status {status}", started.elapsed());
+            eprintln!(
+                "{kind} {size}: accept {accept:?} total {:?} status {status}",
+                started.elapsed()
+            );
         }
     }
 }

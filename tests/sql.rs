@@ -7,6 +7,7 @@
 use misgastos::categories;
 use misgastos::model::Language;
 use misgastos::sql;
+use rusqlite::limits::Limit;
 use rusqlite::{params, Connection, ErrorCode};
 
 const MIGRATIONS: [(&str, &str); 5] = [
@@ -32,8 +33,14 @@ const MIGRATIONS: [(&str, &str); 5] = [
     ),
 ];
 
+/// D1's limit on the pattern of LIKE and GLOB, in bytes; SQLite's default is
+/// 50,000, so without it a CHECK that D1 rejects passes here.
+const D1_LIKE_PATTERN_LENGTH: i32 = 50;
+
 fn migrated() -> Connection {
     let db = Connection::open_in_memory().expect("in-memory sqlite");
+    db.set_limit(Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, D1_LIKE_PATTERN_LENGTH)
+        .expect("pattern limit");
     db.execute_batch("PRAGMA foreign_keys = ON;")
         .expect("foreign keys");
     for (name, migration) in MIGRATIONS {

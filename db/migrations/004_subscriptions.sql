@@ -14,11 +14,14 @@ CREATE TABLE subscriptions (
         CHECK (status IN ('trialing', 'active', 'past_due', 'canceled', 'expired')),
     -- RFC 3339 timestamps in UTC (`2026-12-01T03:00:00Z`); the period is
     -- [start, end). Compare them with julianday(), because text order breaks
-    -- between `…:00Z` and `…:00.000Z`.
+    -- between `…:00Z` and `…:00.000Z`. D1 rejects GLOB patterns over 50
+    -- bytes, so julianday() checks the time part instead of the pattern.
     current_period_start  TEXT NOT NULL
-        CHECK (current_period_start GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z'),
+        CHECK (current_period_start GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'
+               AND julianday(current_period_start) IS NOT NULL),
     current_period_end    TEXT NOT NULL
-        CHECK (current_period_end GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z'),
+        CHECK (current_period_end GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'
+               AND julianday(current_period_end) IS NOT NULL),
     -- Expenses allowed per calendar month in the customer's time zone, deleted
     -- ones not counted; NULL means no limit.
     monthly_expense_limit INTEGER CHECK (monthly_expense_limit IS NULL OR monthly_expense_limit >= 0),

@@ -49,7 +49,10 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         Command::Budget { category_id, minor } => {
             let name = category_name(turn, Some(&category_id));
             let budget = minor.map(|minor| {
-                reply::amount(Money::new(minor, turn.customer.home_currency), &turn.customer.locale)
+                reply::amount(
+                    Money::new(minor, turn.customer.home_currency),
+                    &turn.customer.locale,
+                )
             });
             return vec![
                 Effect::SetBudget {
@@ -96,7 +99,9 @@ pub fn respond(query: LedgerQuery, answer: LedgerAnswer, turn: &Turn<'_>) -> Res
     match (query, answer) {
         (LedgerQuery::Last(intent), LedgerAnswer::Expenses(found)) => {
             let Some(expense) = found.into_iter().next() else {
-                response.effects.push(text(reply::nothing_recorded(language)));
+                response
+                    .effects
+                    .push(text(reply::nothing_recorded(language)));
                 return response;
             };
             match intent {
@@ -211,7 +216,13 @@ fn details(values: &Values, turn: &Turn<'_>) -> String {
         .as_deref()
         .map(|id| category_name(turn, Some(id)))
         .filter(|name| !name.is_empty());
-    reply::expense_details(language, &amount, category.as_deref(), &values.description, &when)
+    reply::expense_details(
+        language,
+        &amount,
+        category.as_deref(),
+        &values.description,
+        &when,
+    )
 }
 
 fn change(response: &mut Response, expense: &ExpenseRecord, kind: ChangeKind, event: &'static str) {
@@ -227,9 +238,10 @@ fn change(response: &mut Response, expense: &ExpenseRecord, kind: ChangeKind, ev
 fn delete(response: &mut Response, expense: ExpenseRecord, turn: &Turn<'_>) {
     let language = language(turn);
     change(response, &expense, ChangeKind::Delete, "deleted");
-    response
-        .effects
-        .push(text(reply::deleted(language, &details(&expense.values, turn))));
+    response.effects.push(text(reply::deleted(
+        language,
+        &details(&expense.values, turn),
+    )));
     response.closed.push(expense.source_id);
 }
 
@@ -262,18 +274,28 @@ fn apply_edit(response: &mut Response, expense: ExpenseRecord, edit: Edit, turn:
 
 fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
     let language = language(turn);
-    let Some(UndoTarget { expense, change: past }) = target else {
-        response.effects.push(text(reply::nothing_to_undo(language)));
+    let Some(UndoTarget {
+        expense,
+        change: past,
+    }) = target
+    else {
+        response
+            .effects
+            .push(text(reply::nothing_to_undo(language)));
         return;
     };
     match past {
         None if expense.values.status == Status::Deleted => {
-            response.effects.push(text(reply::nothing_to_undo(language)));
+            response
+                .effects
+                .push(text(reply::nothing_to_undo(language)));
         }
         None => {
             change(response, &expense, ChangeKind::UndoRecording, "undone");
             let shown = details(&expense.values, turn);
-            response.effects.push(text(reply::undone_recording(language, &shown)));
+            response
+                .effects
+                .push(text(reply::undone_recording(language, &shown)));
             response.closed.push(expense.source_id);
         }
         Some(past) => {
@@ -400,17 +422,19 @@ fn budget_alerts(response: &mut Response, status: &BudgetStatus, turn: &Turn<'_>
         return;
     };
     for threshold in &crossed {
-        response.effects.push(Effect::RecordBudgetAlert(BudgetAlert {
-            category_id: status.check.category_id.clone(),
-            period: status.check.period,
-            threshold: *threshold,
-            budget_minor: budget,
-            spent_minor: after,
-        }));
+        response
+            .effects
+            .push(Effect::RecordBudgetAlert(BudgetAlert {
+                category_id: status.check.category_id.clone(),
+                period: status.check.period,
+                threshold: *threshold,
+                budget_minor: budget,
+                spent_minor: after,
+            }));
     }
-    response.effects.push(Effect::Log(FlowEvent::BudgetAlerted {
-        threshold: highest,
-    }));
+    response
+        .effects
+        .push(Effect::Log(FlowEvent::BudgetAlerted { threshold: highest }));
     let locale = &turn.customer.locale;
     let currency = turn.customer.home_currency;
     let name = category_name(turn, Some(&status.check.category_id));

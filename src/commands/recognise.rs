@@ -13,15 +13,34 @@ use crate::parse::{self, AmountReading, Item, ParseContext};
 
 const UNDO: &[&str] = &["deshacer", "deshaz", "deshace", "undo"];
 const DELETE_LAST: &[&str] = &[
-    "borrar ultimo", "borra ultimo", "borrar el ultimo", "borra el ultimo", "borrar ultimo gasto",
-    "borrar el ultimo gasto", "eliminar ultimo", "eliminar el ultimo", "elimina el ultimo",
-    "delete last", "delete the last", "delete last expense", "delete the last expense",
-    "remove last", "remove the last",
+    "borrar ultimo",
+    "borra ultimo",
+    "borrar el ultimo",
+    "borra el ultimo",
+    "borrar ultimo gasto",
+    "borrar el ultimo gasto",
+    "eliminar ultimo",
+    "eliminar el ultimo",
+    "elimina el ultimo",
+    "delete last",
+    "delete the last",
+    "delete last expense",
+    "delete the last expense",
+    "remove last",
+    "remove the last",
 ];
 const DELETE: &[&str] = &["borrar", "borra", "eliminar", "elimina", "delete", "remove"];
 const RECENT: &[&str] = &[
-    "ultimos", "ultimos gastos", "mis ultimos gastos", "ver gastos", "mis gastos",
-    "gastos recientes", "recent", "recent expenses", "last expenses", "my expenses",
+    "ultimos",
+    "ultimos gastos",
+    "mis ultimos gastos",
+    "ver gastos",
+    "mis gastos",
+    "gastos recientes",
+    "recent",
+    "recent expenses",
+    "last expenses",
+    "my expenses",
     "list expenses",
 ];
 /// Summary words; `mine` is true for the personal ones.
@@ -42,45 +61,113 @@ const SUMMARY: &[(&str, bool)] = &[
     ("how much have we spent", false),
 ];
 const AMOUNT_EDIT: &[&str] = &[
-    "cambia el monto a", "cambiar el monto a", "cambia monto a", "cambiar monto a", "monto",
-    "change the amount to", "change amount to", "amount",
+    "cambia el monto a",
+    "cambiar el monto a",
+    "cambia monto a",
+    "cambiar monto a",
+    "monto",
+    "change the amount to",
+    "change amount to",
+    "amount",
 ];
 const CATEGORY_EDIT: &[&str] = &[
-    "cambia la categoria a", "cambiar la categoria a", "cambia categoria a",
-    "cambiar categoria a", "change the category to", "change category to", "move it to",
+    "cambia la categoria a",
+    "cambiar la categoria a",
+    "cambia categoria a",
+    "cambiar categoria a",
+    "change the category to",
+    "change category to",
+    "move it to",
     "move to",
 ];
 const DATE_EDIT: &[&str] = &[
-    "cambia la fecha a", "cambiar la fecha a", "cambia fecha a", "cambiar fecha a",
-    "change the date to", "change date to",
+    "cambia la fecha a",
+    "cambiar la fecha a",
+    "cambia fecha a",
+    "cambiar fecha a",
+    "change the date to",
+    "change date to",
 ];
 const DESCRIPTION_EDIT: &[&str] = &[
-    "cambia la descripcion a", "cambiar la descripcion a", "cambia descripcion a",
-    "cambiar descripcion a", "change the description to", "change description to",
+    "cambia la descripcion a",
+    "cambiar la descripcion a",
+    "cambia descripcion a",
+    "cambiar descripcion a",
+    "change the description to",
+    "change description to",
 ];
 /// Words after which the value itself says which field changes: an amount,
 /// a date or a category name.
 const VALUE_EDIT: &[&str] = &[
-    "no eran", "no fueron", "no era", "no fue", "no es", "eran", "fueron", "era", "fue",
-    "cambia a", "cambialo a", "cambiar a", "change to", "change it to", "no it was", "it was",
-    "no it s", "it s", "actually", "no",
+    "no eran",
+    "no fueron",
+    "no era",
+    "no fue",
+    "no es",
+    "eran",
+    "fueron",
+    "era",
+    "fue",
+    "cambia a",
+    "cambialo a",
+    "cambiar a",
+    "change to",
+    "change it to",
+    "no it was",
+    "it was",
+    "no it s",
+    "it s",
+    "actually",
+    "no",
 ];
 const BUDGET: &[&str] = &[
-    "presupuesto de", "presupuesto para", "presupuesto", "budget for", "budget",
-    "set budget for", "set budget",
+    "presupuesto de",
+    "presupuesto para",
+    "presupuesto",
+    "budget for",
+    "budget",
+    "set budget for",
+    "set budget",
 ];
 const BUDGET_REMOVE: &[&str] = &[
-    "quitar presupuesto de", "quitar presupuesto", "quitar el presupuesto de",
-    "borrar presupuesto de", "borrar presupuesto", "sin presupuesto", "remove budget for",
-    "remove budget", "delete budget", "no budget",
+    "quitar presupuesto de",
+    "quitar presupuesto",
+    "quitar el presupuesto de",
+    "borrar presupuesto de",
+    "borrar presupuesto",
+    "sin presupuesto",
+    "remove budget for",
+    "remove budget",
+    "delete budget",
+    "no budget",
 ];
 const SPANISH_MONTHS: [&str; 12] = [
-    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-    "octubre", "noviembre", "diciembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
 ];
 const ENGLISH_MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// Reads `text` as a command about recorded expenses. `None` when it is no
@@ -130,9 +217,9 @@ fn list_number(rest: &str) -> Option<usize> {
 
 fn summary(text: &str, today: NaiveDate) -> Option<Recognised> {
     let words = classify::words_of(text);
-    let (prefix, mine) = SUMMARY.iter().find(|(prefix, _)| {
-        words == *prefix || words.starts_with(&format!("{prefix} "))
-    })?;
+    let (prefix, mine) = SUMMARY
+        .iter()
+        .find(|(prefix, _)| words == *prefix || words.starts_with(&format!("{prefix} ")))?;
     let rest = words[prefix.len()..].trim();
     let scope = if *mine { Scope::Mine } else { Scope::Household };
     let found = match period(rest, today) {
@@ -149,7 +236,12 @@ fn period(words: &str, today: NaiveDate) -> Option<Period> {
     let current = Period::of(today);
     let words = words
         .split(' ')
-        .filter(|word| !matches!(*word, "de" | "del" | "en" | "for" | "in" | "of" | "el" | "the"))
+        .filter(|word| {
+            !matches!(
+                *word,
+                "de" | "del" | "en" | "for" | "in" | "of" | "el" | "the"
+            )
+        })
         .collect::<Vec<_>>();
     match words.as_slice() {
         [] => Some(current),
@@ -223,7 +315,9 @@ fn budget(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
                 return Some(Recognised::Invalid(Problem::BudgetCurrency(home)))
             }
             AmountReading::Exact(money) => Some(money.minor),
-            AmountReading::Ambiguous(_) => return Some(Recognised::Invalid(Problem::AmountAmbiguous)),
+            AmountReading::Ambiguous(_) => {
+                return Some(Recognised::Invalid(Problem::AmountAmbiguous))
+            }
             AmountReading::None => return Some(Recognised::Invalid(Problem::BudgetUsage)),
         }
     };
@@ -238,7 +332,9 @@ fn edit(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
     let context = parse_context(turn);
     if let Some(rest) = after(text, DESCRIPTION_EDIT) {
         let description = rest
-            .trim_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '“' | '”' | '«' | '»'))
+            .trim_matches(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '“' | '”' | '«' | '»')
+            })
             .to_owned();
         let found = if description.is_empty() || description.chars().count() > 200 {
             Recognised::Invalid(Problem::EditUsage)
@@ -249,7 +345,9 @@ fn edit(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
     }
     if let Some(rest) = after(text, CATEGORY_EDIT) {
         let found = match category_by_name(&rest, categories) {
-            Some(category) => Recognised::Command(Command::Edit(Edit::Category(category.id.clone()))),
+            Some(category) => {
+                Recognised::Command(Command::Edit(Edit::Category(category.id.clone())))
+            }
             None => Recognised::Invalid(Problem::UnknownCategory(rest)),
         };
         return Some(found);
@@ -263,7 +361,9 @@ fn edit(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
     }
     if let Some(rest) = after(text, AMOUNT_EDIT) {
         return Some(match parse::parse_amount(&rest, &context) {
-            AmountReading::Exact(amount) => Recognised::Command(Command::Edit(Edit::Amount(amount))),
+            AmountReading::Exact(amount) => {
+                Recognised::Command(Command::Edit(Edit::Amount(amount)))
+            }
             AmountReading::Ambiguous(_) => Recognised::Invalid(Problem::AmountAmbiguous),
             AmountReading::None => Recognised::Invalid(Problem::EditUsage),
         });
@@ -276,7 +376,9 @@ fn edit(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
         return None;
     }
     if let Some(category) = category_by_name(&rest, categories) {
-        return Some(Recognised::Command(Command::Edit(Edit::Category(category.id.clone()))));
+        return Some(Recognised::Command(Command::Edit(Edit::Category(
+            category.id.clone(),
+        ))));
     }
     if let Some(found) = amount_only(&rest, &context) {
         return Some(match found {
@@ -304,7 +406,9 @@ fn amount_only(
     context: &ParseContext<'_>,
 ) -> Option<Result<crate::money::Money, Problem>> {
     match parse::parse_message(text, context).as_slice() {
-        [Item::Expense(draft)] if draft.description.trim().is_empty() && draft.spent_on == context.today => {
+        [Item::Expense(draft)]
+            if draft.description.trim().is_empty() && draft.spent_on == context.today =>
+        {
             Some(Ok(draft.amount))
         }
         [Item::AmbiguousAmount { draft, .. }] if draft.description.trim().is_empty() => {

@@ -39,7 +39,10 @@ fn numeric_date(token: &str, day_first: bool) -> Option<NaiveDate> {
     let [first, second, third] = parts.as_slice() else {
         return None;
     };
-    if !parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) {
+    if !parts
+        .iter()
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let number = |part: &str| part.parse::<u32>().ok();
@@ -99,7 +102,10 @@ fn year_of(token: &str) -> Option<i32> {
     if token.len() != 4 || !token.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    token.parse().ok().filter(|year| (2000..=2100).contains(year))
+    token
+        .parse()
+        .ok()
+        .filter(|year| (2000..=2100).contains(year))
 }
 
 /// A month name or its abbreviation, in Spanish or English, folded.
@@ -159,7 +165,13 @@ mod tests {
     #[test]
     fn non_dates_are_not_found() {
         let today = day(2026, 3, 10);
-        for text in ["Total $12.990", "Pedido #123-456-789", "31/02/2026", "mar 45", "1.234.56"] {
+        for text in [
+            "Total $12.990",
+            "Pedido #123-456-789",
+            "31/02/2026",
+            "mar 45",
+            "1.234.56",
+        ] {
             assert_eq!(find_date(text, true, today), None, "{text}");
         }
     }

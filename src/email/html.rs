@@ -11,9 +11,32 @@ use mail_parser::decoders::html::html_to_text as decode_html;
 
 /// Elements that start a new line.
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "blockquote", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "section", "table", "tbody", "thead",
-    "tfoot", "tr", "ul",
+    "address",
+    "article",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "ul",
 ];
 /// Elements that are cells of a line.
 const CELL_TAGS: &[&str] = &["td", "th"];
@@ -47,7 +70,10 @@ fn mark_blocks(html: &str) -> String {
         out.push_str(&rest[..position]);
         let tag = &rest[position..];
         let name = tag_name(tag);
-        if BLOCK_TAGS.iter().any(|block| name.eq_ignore_ascii_case(block)) {
+        if BLOCK_TAGS
+            .iter()
+            .any(|block| name.eq_ignore_ascii_case(block))
+        {
             out.push_str("<br>");
         } else if CELL_TAGS.iter().any(|cell| name.eq_ignore_ascii_case(cell)) {
             out.push(' ');
@@ -77,7 +103,10 @@ mod tests {
         let html = "<table><tr><td>Subtotal</td><td>$10.000</td></tr>\
                     <tr><td>Propina</td><td>$1.000</td></tr>\
                     <tr><td><b>Total</b></td><td><b>$11.000</b></td></tr></table>";
-        assert_eq!(html_to_text(html), "Subtotal $10.000\nPropina $1.000\nTotal $11.000");
+        assert_eq!(
+            html_to_text(html),
+            "Subtotal $10.000\nPropina $1.000\nTotal $11.000"
+        );
     }
 
     #[test]

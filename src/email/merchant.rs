@@ -31,12 +31,27 @@ const MAX_DESCRIPTION: usize = 80;
 const MAX_MERCHANT: usize = 40;
 
 const FORWARD_MARKERS: &[&str] = &[
-    "forwarded message", "mensaje reenviado", "original message", "mensaje original",
-    "begin forwarded message", "inicio del mensaje reenviado",
+    "forwarded message",
+    "mensaje reenviado",
+    "original message",
+    "mensaje original",
+    "begin forwarded message",
+    "inicio del mensaje reenviado",
 ];
 const MERCHANT_LABELS: &[&str] = &[
-    "comercio", "merchant", "establecimiento", "tienda", "store", "vendido por", "sold by",
-    "restaurante", "restaurant", "local", "nombre del comercio", "merchant name", "lugar",
+    "comercio",
+    "merchant",
+    "establecimiento",
+    "tienda",
+    "store",
+    "vendido por",
+    "sold by",
+    "restaurante",
+    "restaurant",
+    "local",
+    "nombre del comercio",
+    "merchant name",
+    "lugar",
 ];
 /// Words after a bank sentence's merchant.
 const MERCHANT_STOPS: &[&str] = &[
@@ -45,24 +60,95 @@ const MERCHANT_STOPS: &[&str] = &[
 ];
 /// Words of sender names that are not the merchant's name.
 const NOISE_WORDS: &[&str] = &[
-    "receipts", "receipt", "recibos", "recibo", "noreply", "no-reply", "notificaciones",
-    "notificacion", "notifications", "notification", "alertas", "alerta", "alerts", "info",
-    "team", "equipo", "servicio", "service", "clientes", "cliente", "boletas", "boleta",
-    "facturacion", "factura", "mail", "email", "correo", "via", "pedidos", "orders", "chile",
-    "mexico", "argentina", "colombia", "espana", "peru", "uruguay", "almacenes",
+    "receipts",
+    "receipt",
+    "recibos",
+    "recibo",
+    "noreply",
+    "no-reply",
+    "notificaciones",
+    "notificacion",
+    "notifications",
+    "notification",
+    "alertas",
+    "alerta",
+    "alerts",
+    "info",
+    "team",
+    "equipo",
+    "servicio",
+    "service",
+    "clientes",
+    "cliente",
+    "boletas",
+    "boleta",
+    "facturacion",
+    "factura",
+    "mail",
+    "email",
+    "correo",
+    "via",
+    "pedidos",
+    "orders",
+    "chile",
+    "mexico",
+    "argentina",
+    "colombia",
+    "espana",
+    "peru",
+    "uruguay",
+    "almacenes",
 ];
 /// Banks, card networks and payment services: they move the money but did
 /// not sell anything.
 const INTERMEDIARIES: &[&str] = &[
-    "banco", "bank", "bci", "santander", "bbva", "scotiabank", "itau", "chase", "citibank",
-    "amex", "american express", "visa", "mastercard", "tarjeta", "card", "nubank",
-    "mercado pago", "mercadopago", "paypal", "tenpo", "davivienda", "bancolombia", "galicia",
-    "capital one", "wells fargo", "banorte", "banamex", "brubank", "uala",
+    "banco",
+    "bank",
+    "bci",
+    "santander",
+    "bbva",
+    "scotiabank",
+    "itau",
+    "chase",
+    "citibank",
+    "amex",
+    "american express",
+    "visa",
+    "mastercard",
+    "tarjeta",
+    "card",
+    "nubank",
+    "mercado pago",
+    "mercadopago",
+    "paypal",
+    "tenpo",
+    "davivienda",
+    "bancolombia",
+    "galicia",
+    "capital one",
+    "wells fargo",
+    "banorte",
+    "banamex",
+    "brubank",
+    "uala",
 ];
 /// Personal mailbox providers: a sender there is a person, not a merchant.
 const MAILBOX_PROVIDERS: &[&str] = &[
-    "gmail", "googlemail", "hotmail", "outlook", "live", "yahoo", "icloud", "me", "aol",
-    "proton", "protonmail", "gmx", "msn", "zoho", "yandex",
+    "gmail",
+    "googlemail",
+    "hotmail",
+    "outlook",
+    "live",
+    "yahoo",
+    "icloud",
+    "me",
+    "aol",
+    "proton",
+    "protonmail",
+    "gmx",
+    "msn",
+    "zoho",
+    "yandex",
 ];
 /// Names that read better as the single word category keywords use.
 const ALIASES: &[(&str, &str)] = &[("uber eats", "ubereats"), ("pedidos ya", "pedidosya")];
@@ -80,7 +166,10 @@ pub fn find_forward(lines: &[&str]) -> Option<Forward> {
         let label = header_label(line)?;
         let next = lines.get(index + 1).and_then(|next| header_label(next));
         let outlook = matches!(label, HeaderLabel::From)
-            && matches!(next, Some(HeaderLabel::Date | HeaderLabel::To | HeaderLabel::Subject));
+            && matches!(
+                next,
+                Some(HeaderLabel::Date | HeaderLabel::To | HeaderLabel::Subject)
+            );
         outlook.then_some((index, index))
     })?;
 
@@ -124,7 +213,11 @@ enum HeaderLabel {
 
 fn header_label(line: &str) -> Option<HeaderLabel> {
     let (label, _) = line.split_once(':')?;
-    let label = match fold(label).trim().trim_start_matches('*').trim_end_matches('*') {
+    let label = match fold(label)
+        .trim()
+        .trim_start_matches('*')
+        .trim_end_matches('*')
+    {
         "from" | "de" => HeaderLabel::From,
         "date" | "fecha" | "sent" | "enviado" | "enviado el" => HeaderLabel::Date,
         "subject" | "asunto" => HeaderLabel::Subject,
@@ -164,7 +257,10 @@ pub fn find_merchant(
         return labelled;
     }
 
-    if let Some(found) = lines.get(total_line).and_then(|line| after_amount(line, total_token)) {
+    if let Some(found) = lines
+        .get(total_line)
+        .and_then(|line| after_amount(line, total_token))
+    {
         return Some(found);
     }
 
@@ -233,13 +329,18 @@ fn is_intermediary(text: &str) -> bool {
 
 /// Lowercases a merchant name and drops what is not part of it.
 fn clean(text: &str) -> Option<String> {
-    let lower = text.trim().trim_matches(['"', '\'', '*', '.', ',', ';']).to_lowercase();
+    let lower = text
+        .trim()
+        .trim_matches(['"', '\'', '*', '.', ',', ';'])
+        .to_lowercase();
     let words: Vec<String> = lower
         .split_whitespace()
         .map(|word| {
             // `Amazon.com` → `amazon`
             match word.split_once('.') {
-                Some((name, tld)) if !name.is_empty() && tld.chars().all(|c| c.is_alphabetic() || c == '.') => {
+                Some((name, tld))
+                    if !name.is_empty() && tld.chars().all(|c| c.is_alphabetic() || c == '.') =>
+                {
                     name.to_owned()
                 }
                 _ => word.to_owned(),
@@ -297,7 +398,19 @@ fn strip_reply_prefixes(subject: &str) -> &str {
             return rest;
         };
         let prefix = prefix.trim().to_ascii_lowercase();
-        if !["fwd", "fw", "rv", "re", "tr", "enc", "reenviado", "wg", "fwd fw"].contains(&prefix.as_str()) {
+        if ![
+            "fwd",
+            "fw",
+            "rv",
+            "re",
+            "tr",
+            "enc",
+            "reenviado",
+            "wg",
+            "fwd fw",
+        ]
+        .contains(&prefix.as_str())
+        {
             return rest;
         }
         rest = after.trim();
@@ -329,7 +442,12 @@ mod tests {
 
     #[test]
     fn outlook_forward_block_is_read() {
-        let lines = ["De: Rappi <pedidos@rappi.com>", "Enviado: martes, 3 de marzo de 2026 13:00", "Asunto: Tu pedido", "Total $1"];
+        let lines = [
+            "De: Rappi <pedidos@rappi.com>",
+            "Enviado: martes, 3 de marzo de 2026 13:00",
+            "Asunto: Tu pedido",
+            "Total $1",
+        ];
         let forward = find_forward(&lines).expect("a forward block");
         assert_eq!(forward.from.as_deref(), Some("pedidos@rappi.com"));
         assert_eq!(forward.header_lines, [0, 1, 2]);
@@ -343,12 +461,24 @@ mod tests {
             ..Mail::default()
         };
         let cases = [
-            (mail(Some("Uber Receipts"), "noreply@uber.com"), Some("uber")),
-            (mail(Some("Uber Eats"), "noreply@uber.com"), Some("ubereats")),
-            (mail(Some("Amazon.com"), "auto-confirm@amazon.com"), Some("amazon")),
+            (
+                mail(Some("Uber Receipts"), "noreply@uber.com"),
+                Some("uber"),
+            ),
+            (
+                mail(Some("Uber Eats"), "noreply@uber.com"),
+                Some("ubereats"),
+            ),
+            (
+                mail(Some("Amazon.com"), "auto-confirm@amazon.com"),
+                Some("amazon"),
+            ),
             (mail(None, "pedidos@mail.rappi.com"), Some("rappi")),
             (mail(None, "ventas@jumbo.com.ar"), Some("jumbo")),
-            (mail(Some("Banco de Chile"), "enviodigital@bancochile.cl"), None),
+            (
+                mail(Some("Banco de Chile"), "enviodigital@bancochile.cl"),
+                None,
+            ),
             (mail(Some("Ana Pérez"), "ana@gmail.com"), None),
         ];
         for (mail, expected) in cases {
@@ -361,11 +491,20 @@ mod tests {
     fn merchant_comes_from_labels_and_bank_sentences() {
         let mail = Mail::default();
         let labelled = ["Comercio: LIDER EXPRESS ÑUÑOA", "Monto: $5.000"];
-        assert_eq!(find_merchant(&labelled, 1, 1, None, &mail).as_deref(), Some("lider express ñuñoa"));
+        assert_eq!(
+            find_merchant(&labelled, 1, 1, None, &mail).as_deref(),
+            Some("lider express ñuñoa")
+        );
         let sentence = ["Se realizó una compra por $8.500 en FARMACIAS AHUMADA el 03/03/2026."];
-        assert_eq!(find_merchant(&sentence, 0, 5, None, &mail).as_deref(), Some("farmacias ahumada"));
+        assert_eq!(
+            find_merchant(&sentence, 0, 5, None, &mail).as_deref(),
+            Some("farmacias ahumada")
+        );
         let english = ["A charge of $45.20 USD at WHOLE FOODS MARKET on March 3."];
-        assert_eq!(find_merchant(&english, 0, 3, None, &mail).as_deref(), Some("whole foods market"));
+        assert_eq!(
+            find_merchant(&english, 0, 3, None, &mail).as_deref(),
+            Some("whole foods market")
+        );
     }
 
     #[test]
@@ -374,9 +513,18 @@ mod tests {
             subject: "RV: Fwd: Tu boleta de Jumbo".to_owned(),
             ..Mail::default()
         };
-        assert_eq!(describe(&mail, None, None, Language::Spanish), "Tu boleta de Jumbo");
+        assert_eq!(
+            describe(&mail, None, None, Language::Spanish),
+            "Tu boleta de Jumbo"
+        );
         let empty = Mail::default();
-        assert_eq!(describe(&empty, None, Some("rappi"), Language::Spanish), "rappi");
-        assert_eq!(describe(&empty, None, None, Language::English), "emailed receipt");
+        assert_eq!(
+            describe(&empty, None, Some("rappi"), Language::Spanish),
+            "rappi"
+        );
+        assert_eq!(
+            describe(&empty, None, None, Language::English),
+            "emailed receipt"
+        );
     }
 }

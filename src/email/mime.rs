@@ -115,7 +115,11 @@ impl From<JsonMail> for Mail {
             None => Vec::new(),
         };
         let html_text = json.html.as_deref().map(html_to_text);
-        let text = json.text.as_deref().map(normalise_lines).unwrap_or_default();
+        let text = json
+            .text
+            .as_deref()
+            .map(normalise_lines)
+            .unwrap_or_default();
         let (text, html_text) = if text.is_empty() {
             (html_text.unwrap_or_default(), None)
         } else {
@@ -151,13 +155,16 @@ fn mail_of(message: &Message<'_>) -> Mail {
 
     for attached in message.attachments() {
         if let PartType::Message(inner) = &attached.body {
-            text.push_str("\n");
+            text.push('\n');
             text.push_str(&forward_block(inner));
-        } else if attached.content_type().is_some_and(|t| t.ctype() == "message") {
+        } else if attached
+            .content_type()
+            .is_some_and(|t| t.ctype() == "message")
+        {
             // A `message/rfc822` part that mail-parser kept as bytes.
             if let PartType::Binary(bytes) | PartType::InlineBinary(bytes) = &attached.body {
                 if let Some(inner) = MessageParser::default().parse(bytes.as_ref()) {
-                    text.push_str("\n");
+                    text.push('\n');
                     text.push_str(&forward_block(&inner));
                 }
             }
@@ -165,7 +172,9 @@ fn mail_of(message: &Message<'_>) -> Mail {
     }
 
     Mail {
-        from: sender.and_then(|addr| addr.address()).map(str::to_lowercase),
+        from: sender
+            .and_then(|addr| addr.address())
+            .map(str::to_lowercase),
         from_name: sender
             .and_then(|addr| addr.name())
             .map(|name| name.trim().to_owned())
@@ -237,7 +246,11 @@ pub fn split_address(field: &str) -> (Option<String>, Option<String>) {
 }
 
 fn clean_message_id(id: &str) -> Option<String> {
-    let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
+    let id = id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
     (!id.is_empty()).then(|| id.to_owned())
 }
 
@@ -264,14 +277,20 @@ mod tests {
         assert_eq!(mail.to, ["gastos@misgastos.app"]);
         assert_eq!(mail.subject, "Tu viaje");
         assert_eq!(mail.message_id.as_deref(), Some("abc123@uber.com"));
-        assert_eq!(mail.date.map(|d| d.to_rfc3339()).as_deref(), Some("2026-03-04T00:14:00+00:00"));
+        assert_eq!(
+            mail.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-03-04T00:14:00+00:00")
+        );
         assert_eq!(mail.text, "Total $5.430");
     }
 
     #[test]
     fn bytes_without_headers_are_not_a_message() {
         assert_eq!(parse_raw(b""), Err(MimeError::NotAMessage));
-        assert_eq!(parse_raw(b"\x00\x01\x02 just bytes"), Err(MimeError::NotAMessage));
+        assert_eq!(
+            parse_raw(b"\x00\x01\x02 just bytes"),
+            Err(MimeError::NotAMessage)
+        );
     }
 
     #[test]
@@ -285,30 +304,45 @@ mod tests {
         assert_eq!(mail.to, ["gastos@misgastos.app"]);
         assert_eq!(mail.subject, "Tu pedido");
         assert_eq!(mail.message_id.as_deref(), Some("x1@rappi.com"));
-        assert_eq!(mail.date.map(|d| d.to_rfc3339()).as_deref(), Some("2026-03-03T15:00:00+00:00"));
+        assert_eq!(
+            mail.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-03-03T15:00:00+00:00")
+        );
         assert_eq!(mail.text, "Total\n$14.990");
         assert_eq!(mail.html_text, None);
     }
 
     #[test]
     fn json_to_may_be_one_string() {
-        let mail = parse_json(br#"{"to": "Gastos <gastos@misgastos.app>", "text": "x"}"#)
-            .expect("a mail");
+        let mail =
+            parse_json(br#"{"to": "Gastos <gastos@misgastos.app>", "text": "x"}"#).expect("a mail");
         assert_eq!(mail.to, ["gastos@misgastos.app"]);
     }
 
     #[test]
     fn json_that_is_not_an_object_is_invalid() {
-        assert!(matches!(parse_json(b"[1, 2]"), Err(MimeError::InvalidJson(_))));
-        assert!(matches!(parse_json(b"{\"to\": 5}"), Err(MimeError::InvalidJson(_))));
+        assert!(matches!(
+            parse_json(b"[1, 2]"),
+            Err(MimeError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            parse_json(b"{\"to\": 5}"),
+            Err(MimeError::InvalidJson(_))
+        ));
     }
 
     #[test]
     fn split_address_reads_both_forms() {
         let cases = [
-            ("Ana <Ana@Example.com>", (Some("Ana"), Some("ana@example.com"))),
+            (
+                "Ana <Ana@Example.com>",
+                (Some("Ana"), Some("ana@example.com")),
+            ),
             ("ana@example.com", (None, Some("ana@example.com"))),
-            ("\"Banco\" <alertas@banco.cl>", (Some("Banco"), Some("alertas@banco.cl"))),
+            (
+                "\"Banco\" <alertas@banco.cl>",
+                (Some("Banco"), Some("alertas@banco.cl")),
+            ),
             ("no address", (None, None)),
         ];
         for (field, (name, address)) in cases {

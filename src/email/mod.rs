@@ -38,7 +38,10 @@ pub fn ledger_id(mail: &Mail) -> String {
             let mut digest = Sha256::new();
             for part in [
                 mail.from.as_deref().unwrap_or_default(),
-                &mail.date.map(|d| d.timestamp().to_string()).unwrap_or_default(),
+                &mail
+                    .date
+                    .map(|d| d.timestamp().to_string())
+                    .unwrap_or_default(),
                 &mail.subject,
                 &mail.text,
             ] {
@@ -144,7 +147,10 @@ mod tests {
 
     #[test]
     fn empty_secret_matches_nothing() {
-        assert_eq!(check_bearer(Some("Bearer x"), ""), Err(BearerError::Mismatch));
+        assert_eq!(
+            check_bearer(Some("Bearer x"), ""),
+            Err(BearerError::Mismatch)
+        );
     }
 
     #[test]
@@ -152,8 +158,14 @@ mod tests {
         let late = DateTime::parse_from_rfc3339("2026-03-04T01:30:00Z")
             .map(|d| d.with_timezone(&Utc))
             .expect("a date");
-        assert_eq!(local_day(late, "America/Santiago"), NaiveDate::from_ymd_opt(2026, 3, 3));
-        assert_eq!(local_day(late, "Europe/Madrid"), NaiveDate::from_ymd_opt(2026, 3, 4));
+        assert_eq!(
+            local_day(late, "America/Santiago"),
+            NaiveDate::from_ymd_opt(2026, 3, 3)
+        );
+        assert_eq!(
+            local_day(late, "Europe/Madrid"),
+            NaiveDate::from_ymd_opt(2026, 3, 4)
+        );
         assert_eq!(local_day(late, "Mars/Olympus"), None);
     }
 

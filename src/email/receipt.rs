@@ -90,7 +90,11 @@ fn extract_from(mail: &Mail, body: &str, context: &ReceiptContext<'_>) -> Option
         .filter(|line| !line.is_empty())
         .collect();
     let forward = merchant::find_forward(&lines);
-    let skipped = |index: usize| forward.as_ref().is_some_and(|f| f.header_lines.contains(&index));
+    let skipped = |index: usize| {
+        forward
+            .as_ref()
+            .is_some_and(|f| f.header_lines.contains(&index))
+    };
 
     let sender_domain = forward
         .as_ref()
@@ -120,34 +124,128 @@ const AMOUNT_LABEL: u8 = 2;
 
 /// Words that, with `total`, name the amount paid.
 const PAID_WORDS: &[&str] = &[
-    "pagado", "pagar", "pagada", "cobrado", "cobrada", "charged", "paid", "grand", "order",
-    "pedido", "compra", "orden", "final", "boleta", "factura", "facturado", "viaje", "trip",
+    "pagado",
+    "pagar",
+    "pagada",
+    "cobrado",
+    "cobrada",
+    "charged",
+    "paid",
+    "grand",
+    "order",
+    "pedido",
+    "compra",
+    "orden",
+    "final",
+    "boleta",
+    "factura",
+    "facturado",
+    "viaje",
+    "trip",
 ];
 /// Phrases that name an amount paid without the word `total`.
 const PAID_PHRASES: &[&str] = &[
-    "monto total", "importe total", "valor total", "total amount", "amount charged",
-    "amount paid", "you paid", "pagaste", "importe pagado", "monto pagado", "monto cobrado",
+    "monto total",
+    "importe total",
+    "valor total",
+    "total amount",
+    "amount charged",
+    "amount paid",
+    "you paid",
+    "pagaste",
+    "importe pagado",
+    "monto pagado",
+    "monto cobrado",
 ];
 /// Words of a line that states one amount of a purchase (bank notices).
 const AMOUNT_WORDS: &[&str] = &[
-    "monto", "importe", "amount", "valor", "cargo", "charge", "charged", "cobro", "compra",
-    "compraste", "purchase", "transaccion", "transaction", "consumo", "pagaste", "paid", "spent",
-    "gastaste", "pago", "payment",
+    "monto",
+    "importe",
+    "amount",
+    "valor",
+    "cargo",
+    "charge",
+    "charged",
+    "cobro",
+    "compra",
+    "compraste",
+    "purchase",
+    "transaccion",
+    "transaction",
+    "consumo",
+    "pagaste",
+    "paid",
+    "spent",
+    "gastaste",
+    "pago",
+    "payment",
 ];
 /// Phrases of lines that are never the total.
 const EXCLUDED_PHRASES: &[&str] = &[
-    "subtotal", "sub total", "sub-total", "propina", "tip", "tips", "gratuity", "iva", "impuesto",
-    "impuestos", "tax", "taxes", "vat", "saldo", "balance", "disponible", "available", "cupo",
-    "credit limit", "descuento", "descuentos", "discount", "ahorro", "ahorraste", "savings",
-    "you saved", "envio", "despacho", "shipping", "delivery fee", "costo de entrega",
-    "tarifa de servicio", "service fee", "cargo por servicio", "puntos", "points", "millas",
-    "miles", "cuota", "cuotas", "installment", "installments", "pago minimo", "minimum payment",
-    "deuda", "reembolso", "refund", "neto", "exento", "redondeo", "donacion", "vuelto", "cambio",
+    "subtotal",
+    "sub total",
+    "sub-total",
+    "propina",
+    "tip",
+    "tips",
+    "gratuity",
+    "iva",
+    "impuesto",
+    "impuestos",
+    "tax",
+    "taxes",
+    "vat",
+    "saldo",
+    "balance",
+    "disponible",
+    "available",
+    "cupo",
+    "credit limit",
+    "descuento",
+    "descuentos",
+    "discount",
+    "ahorro",
+    "ahorraste",
+    "savings",
+    "you saved",
+    "envio",
+    "despacho",
+    "shipping",
+    "delivery fee",
+    "costo de entrega",
+    "tarifa de servicio",
+    "service fee",
+    "cargo por servicio",
+    "puntos",
+    "points",
+    "millas",
+    "miles",
+    "cuota",
+    "cuotas",
+    "installment",
+    "installments",
+    "pago minimo",
+    "minimum payment",
+    "deuda",
+    "reembolso",
+    "refund",
+    "neto",
+    "exento",
+    "redondeo",
+    "donacion",
+    "vuelto",
+    "cambio",
 ];
 /// Phrases that mention a tax as included in the total, not as its own line.
 const TAX_INCLUDED: &[&str] = &[
-    "iva incluido", "incluye iva", "incl iva", "impuestos incluidos", "tax included",
-    "incl tax", "including tax", "taxes included",
+    "iva incluido",
+    "incluye iva",
+    "incl iva",
+    "impuestos incluidos",
+    "tax included",
+    "incl tax",
+    "including tax",
+    "taxes included",
 ];
 
 /// The amount chosen as the total, and where it was found.
@@ -224,7 +322,9 @@ fn candidates(line: &str) -> Vec<Candidate> {
 /// A word made of digits and separators, with at most currency symbols or
 /// brackets around it: not a date, a time, a percentage or a negative.
 fn is_amount_like(word: &str, number: &str) -> bool {
-    let separators_only = number.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    let separators_only = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
     let negative = word.starts_with('-') || word.starts_with("−");
     let percentage = word.trim_end_matches([')', ',', '.', ';']).ends_with('%');
     let digits = number.chars().filter(char::is_ascii_digit).count();
@@ -240,9 +340,28 @@ fn is_reference(word: &str) -> bool {
     word.ends_with('#')
         || matches!(
             folded,
-            "#" | "n" | "no" | "nº" | "n°" | "nro" | "numero" | "orden" | "order" | "pedido"
-                | "boleta" | "folio" | "id" | "ref" | "ending" | "terminada" | "terminación"
-                | "terminacion" | "****" | "•••" | "••••" | "visa" | "mastercard"
+            "#" | "n"
+                | "no"
+                | "nº"
+                | "n°"
+                | "nro"
+                | "numero"
+                | "orden"
+                | "order"
+                | "pedido"
+                | "boleta"
+                | "folio"
+                | "id"
+                | "ref"
+                | "ending"
+                | "terminada"
+                | "terminación"
+                | "terminacion"
+                | "****"
+                | "•••"
+                | "••••"
+                | "visa"
+                | "mastercard"
         )
 }
 
@@ -276,7 +395,11 @@ fn mark_of(window: &str) -> Mark {
             AmountReading::None => None,
         }
     };
-    match (read(Currency::Clp), read(Currency::Mxn), read(Currency::Eur)) {
+    match (
+        read(Currency::Clp),
+        read(Currency::Mxn),
+        read(Currency::Eur),
+    ) {
         (Some(a), Some(b), _) if a == b => Mark::Explicit(a),
         (_, _, Some(Currency::Eur)) | (_, _, None) => Mark::Bare,
         _ => Mark::Local,
@@ -324,9 +447,12 @@ fn decimal_mark_of(number: &str) -> Option<DecimalMark> {
 fn locale_decimal_mark(locale: &str) -> DecimalMark {
     let lower = locale.to_ascii_lowercase().replace('_', "-");
     let point = lower.starts_with("en")
-        || ["es-mx", "es-pe", "es-us", "es-pr", "es-do", "es-gt", "es-hn", "es-ni", "es-pa", "es-sv"]
-            .iter()
-            .any(|tag| lower.starts_with(tag));
+        || [
+            "es-mx", "es-pe", "es-us", "es-pr", "es-do", "es-gt", "es-hn", "es-ni", "es-pa",
+            "es-sv",
+        ]
+        .iter()
+        .any(|tag| lower.starts_with(tag));
     if point {
         DecimalMark::Point
     } else {
@@ -447,7 +573,10 @@ const TAX_WORDS: &[&str] = &["iva", "tax", "taxes", "vat", "impuesto", "impuesto
 /// total; `None` for labels that are never the total.
 fn label_rank(label: &str) -> Option<u8> {
     let mut folded = plain_words(label);
-    if TAX_WORDS.iter().any(|word| folded.split(' ').next() == Some(word)) {
+    if TAX_WORDS
+        .iter()
+        .any(|word| folded.split(' ').next() == Some(word))
+    {
         return None;
     }
     for phrase in TAX_INCLUDED {
@@ -529,17 +658,19 @@ fn read_line(text: &str, money: &ParseContext<'_>) -> Option<(u8, Option<Stated>
             token: candidate.token,
             marked: true,
         }),
-        None if rank >= TOTAL => usable
-            .iter()
-            .rev()
-            .find(|c| c.number.len() >= 3)
-            .and_then(|candidate| {
-                read_money(candidate, money).map(|amount| Stated {
-                    amount,
-                    token: candidate.token,
-                    marked: false,
+        None if rank >= TOTAL => {
+            usable
+                .iter()
+                .rev()
+                .find(|c| c.number.len() >= 3)
+                .and_then(|candidate| {
+                    read_money(candidate, money).map(|amount| Stated {
+                        amount,
+                        token: candidate.token,
+                        marked: false,
+                    })
                 })
-            }),
+        }
         None => None,
     };
     Some((rank, stated))
@@ -603,7 +734,13 @@ fn find_total(
             .iter()
             .filter(|(rank, marked, _)| (*rank, *marked) == best)
             .map(|(_, _, total)| *total)
-            .reduce(|a, b| if b.amount.minor > a.amount.minor { b } else { a });
+            .reduce(|a, b| {
+                if b.amount.minor > a.amount.minor {
+                    b
+                } else {
+                    a
+                }
+            });
     }
     // No label at all: a mail that states exactly one amount states the total.
     let first = marked_amounts.first()?;
@@ -615,14 +752,40 @@ fn find_total(
 
 /// Words of a date label that name a date other than the purchase.
 const OTHER_DATES: &[&str] = &[
-    "entrega", "delivery", "llegada", "arrival", "vencimiento", "vence", "due", "expira",
-    "expires", "expiration", "estimada", "estimated", "valido", "valida", "valid", "nacimiento",
-    "envio", "shipped", "proximo", "next",
+    "entrega",
+    "delivery",
+    "llegada",
+    "arrival",
+    "vencimiento",
+    "vence",
+    "due",
+    "expira",
+    "expires",
+    "expiration",
+    "estimada",
+    "estimated",
+    "valido",
+    "valida",
+    "valid",
+    "nacimiento",
+    "envio",
+    "shipped",
+    "proximo",
+    "next",
 ];
 /// Words of a date label that name the purchase date.
 const DATE_LABELS: &[&str] = &[
-    "fecha", "date", "emitido", "emitida", "emision", "issued", "placed", "realizado",
-    "realizada", "purchased", "dia",
+    "fecha",
+    "date",
+    "emitido",
+    "emitida",
+    "emision",
+    "issued",
+    "placed",
+    "realizado",
+    "realizada",
+    "purchased",
+    "dia",
 ];
 
 /// The purchase date: a labelled date line, a date on the total's line, the
@@ -637,26 +800,34 @@ fn spent_on(
 ) -> NaiveDate {
     let day_first = locale_decimal_mark(context.locale) == DecimalMark::Comma
         || !context.locale.to_ascii_lowercase().starts_with("en");
-    let read = |text: &str| find_date(text, day_first, context.today).filter(|d| *d <= context.today);
+    let read =
+        |text: &str| find_date(text, day_first, context.today).filter(|d| *d <= context.today);
 
     let labelled = lines.iter().enumerate().find_map(|(index, text)| {
         if skipped(index) {
             return None;
         }
         let folded = plain_words(text);
-        let is_label = DATE_LABELS.iter().any(|label| contains_phrase(&folded, label))
-            && !OTHER_DATES.iter().any(|word| contains_phrase(&folded, word));
+        let is_label = DATE_LABELS
+            .iter()
+            .any(|label| contains_phrase(&folded, label))
+            && !OTHER_DATES
+                .iter()
+                .any(|word| contains_phrase(&folded, word));
         if !is_label {
             return None;
         }
         read(text).or_else(|| {
             let alone = !text.chars().any(|c| c.is_ascii_digit());
-            lines.get(index + 1).filter(|_| alone).and_then(|next| read(next))
+            lines
+                .get(index + 1)
+                .filter(|_| alone)
+                .and_then(|next| read(next))
         })
     });
     labelled
-        .or_else(|| lines.get(total_line).and_then(|text| read(text)))
-        .or_else(|| forward.and_then(|f| f.date.as_deref()).and_then(|text| read(text)))
+        .or_else(|| lines.get(total_line).copied().and_then(read))
+        .or_else(|| forward.and_then(|f| f.date.as_deref()).and_then(read))
         .or(context.sent_on.filter(|day| *day <= context.today))
         .unwrap_or(context.today)
 }
@@ -693,9 +864,18 @@ mod tests {
         let cases = [
             ("Subtotal $10.000\nPropina $1.000\nTotal $11.000", 11_000),
             ("Total $11.000\nSubtotal $10.000\nIVA $1.597", 11_000),
-            ("Total (IVA incluido) $11.900\nNeto $10.000\nIVA $1.900", 11_900),
-            ("Total productos $20.000\nTotal a pagar $18.500\nDescuento $1.500", 18_500),
-            ("TOTAL $45.670\nTotal ahorro $3.200\nSaldo disponible $120.000", 45_670),
+            (
+                "Total (IVA incluido) $11.900\nNeto $10.000\nIVA $1.900",
+                11_900,
+            ),
+            (
+                "Total productos $20.000\nTotal a pagar $18.500\nDescuento $1.500",
+                18_500,
+            ),
+            (
+                "TOTAL $45.670\nTotal ahorro $3.200\nSaldo disponible $120.000",
+                45_670,
+            ),
             ("Monto: $12.990\nCupo disponible: $500.000", 12_990),
             ("Total\n$14.990", 14_990),
             ("Se realizó una compra por $8.500 en FARMACIA", 8_500),
@@ -712,13 +892,19 @@ mod tests {
     #[test]
     fn order_numbers_and_dates_are_not_amounts() {
         let text = "Pedido #123456\nFecha 03/03/2026\nTotal $5.990";
-        assert_eq!(total_of(text, "es-CL", Currency::Clp), Some(Money::new(5_990, Currency::Clp)));
+        assert_eq!(
+            total_of(text, "es-CL", Currency::Clp),
+            Some(Money::new(5_990, Currency::Clp))
+        );
     }
 
     #[test]
     fn explicit_currency_decides_the_dollar() {
         let text = "Todos los montos en MXN\nSubtotal MXN 200.00\nTotal $245.50";
-        assert_eq!(total_of(text, "es-CL", Currency::Clp), Some(Money::new(24_550, Currency::Mxn)));
+        assert_eq!(
+            total_of(text, "es-CL", Currency::Clp),
+            Some(Money::new(24_550, Currency::Mxn))
+        );
     }
 
     #[test]

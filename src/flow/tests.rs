@@ -458,7 +458,10 @@ fn text_over_whatsapp_limit_is_not_parsed() {
     let [Outbound::Text(reply), ..] = replies(&transition)[..] else {
         panic!("no reply")
     };
-    assert!(reply.starts_with("Tu mensaje es demasiado largo"), "{reply}");
+    assert!(
+        reply.starts_with("Tu mensaje es demasiado largo"),
+        "{reply}"
+    );
     assert_eq!(transition.state.questions.len(), 1);
 }
 
@@ -470,11 +473,19 @@ fn too_many_expenses_records_none() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let at_limit = step(State::default(), text(&lines(MAX_EXPENSES_PER_MESSAGE)), "m");
+    let at_limit = step(
+        State::default(),
+        text(&lines(MAX_EXPENSES_PER_MESSAGE)),
+        "m",
+    );
     let pending: usize = classify_requests(&at_limit).len();
     assert_eq!(pending, MAX_EXPENSES_PER_MESSAGE);
 
-    let over = step(State::default(), text(&lines(MAX_EXPENSES_PER_MESSAGE + 1)), "m");
+    let over = step(
+        State::default(),
+        text(&lines(MAX_EXPENSES_PER_MESSAGE + 1)),
+        "m",
+    );
     assert!(classify_requests(&over).is_empty());
     let [Outbound::Text(reply), ..] = replies(&over)[..] else {
         panic!("no reply")
