@@ -55,6 +55,12 @@ pub struct Config {
     /// Key of the HMAC that pseudonymises phone numbers in logs.
     pub sender_hash_key: Vec<u8>,
     pub email_worker_secret: Option<String>,
+    /// `LINK_SIGNING_KEY`: the HMAC key of the report and export links.
+    /// `None` when unset, and then no link is offered.
+    pub link_signing_key: Option<Vec<u8>>,
+    /// `PUBLIC_BASE_URL`: the worker's own origin (`https://…`, no trailing
+    /// slash), which links sent to users start with.
+    pub public_base_url: Option<String>,
 }
 
 impl Config {
@@ -114,6 +120,9 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_AI_VISION_MODEL.to_owned()),
             sender_hash_key,
             email_worker_secret: string(env, "EMAIL_WORKER_SECRET"),
+            link_signing_key: string(env, "LINK_SIGNING_KEY").map(String::into_bytes),
+            public_base_url: string(env, "PUBLIC_BASE_URL")
+                .map(|url| url.trim_end_matches('/').to_owned()),
         }
     }
 

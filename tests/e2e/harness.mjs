@@ -25,6 +25,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const EMAIL_SECRET = "e2e-email-secret";
 export const SENDER_HASH_KEY = "e2e-sender-hash-key";
+export const LINK_SIGNING_KEY = "e2e-link-signing-key";
 export const KAPSO_API_KEY = "e2e-kapso-key";
 export const TELEGRAM_TOKEN = "e2e-telegram-token";
 export const PHONE_NUMBER_ID = "100200300400500";
@@ -169,6 +170,8 @@ export async function startWorker({ vars = {} } = {}) {
     TELEGRAM_CHAT_ID: "-100200300",
     EMAIL_WORKER_SECRET: EMAIL_SECRET,
     SENDER_HASH_KEY: SENDER_HASH_KEY,
+    LINK_SIGNING_KEY: LINK_SIGNING_KEY,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ...vars,
   };
   const args = [
