@@ -442,8 +442,16 @@ impl Machine<'_, '_> {
         if !classifying {
             self.ask_head();
             // An expense left pending when its question expired or was
-            // cancelled is asked again on a later message, never lost.
-            if self.state.is_idle() && self.stale_check {
+            // cancelled is asked again on a later message, never lost: not
+            // on one whose reply already waits for a tap (a list, a delete
+            // confirmation), so that two questions never arrive together.
+            let interactive = self.effects.iter().any(|effect| {
+                matches!(
+                    effect,
+                    Effect::Reply(Outbound::Buttons { .. } | Outbound::List { .. })
+                )
+            });
+            if self.state.is_idle() && self.stale_check && !interactive {
                 self.effects
                     .push(Effect::LoadLedger(LedgerQuery::OldestPending));
             }
