@@ -40,7 +40,7 @@ pub struct Ledger<'a> {
 }
 
 impl Ledger<'_> {
-    /// Answers a query of the flow. `settled` holds the effects this message
+    /// Answers a query of the flow. `settled` contains the effects this message
     /// has produced so far, so that an expense it completes or deletes is not
     /// asked about again as a stale pending one.
     ///
@@ -141,7 +141,7 @@ impl Ledger<'_> {
     }
 
     /// Records the expense's values, then changes it: D1 runs a batch in
-    /// order, so the record holds the values from before the change.
+    /// order, so the record contains the values from before the change.
     fn change_statements(
         &self,
         change: &ExpenseChange,

@@ -4,7 +4,7 @@
 //! The token names the customer, the month and, for a personal summary, the
 //! user; [`crate::token`] checks its signature and expiry. A wrong, expired
 //! or foreign token, or one whose customer is gone, gets the same 404 body,
-//! so the answer tells nothing about which links exist. Every answer asks
+//! so the response reveals nothing about which links exist. Every response asks
 //! not to be cached or indexed.
 
 use chrono::Utc;
@@ -124,7 +124,7 @@ fn not_found() -> Result<Response, AppError> {
     with_headers(response, "default-src 'none'", None)
 }
 
-/// Adds the headers every report answer carries; `download` makes it a CSV
+/// Adds the headers every report response carries; `download` makes it a CSV
 /// attachment with that file name.
 fn with_headers(
     mut response: Response,
