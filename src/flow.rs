@@ -345,11 +345,18 @@ const DATE_PREFIX: &str = "date";
 
 /// Advances the conversation by one input.
 pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
+    // Classifier, rules and ledger answers continue a turn that began with
+    // the user's message, whose replies are in an earlier round's effects.
+    let from_user = !matches!(
+        input,
+        Input::Classified(_) | Input::Rules { .. } | Input::Ledger { .. }
+    );
     let mut machine = Machine {
         turn,
         state,
         effects: Vec::new(),
         stale_check: true,
+        from_user,
     };
     machine.expire();
     match input {
@@ -381,6 +388,7 @@ pub fn category_question(
         state: State::default(),
         effects: Vec::new(),
         stale_check: false,
+        from_user: false,
     };
     Question::Category {
         options: machine.category_options(classification),
@@ -397,6 +405,9 @@ struct Machine<'a, 't> {
     /// Whether to look for a stale pending expense once nothing is open:
     /// not after `cancelar`, nor when this input is that lookup's answer.
     stale_check: bool,
+    /// Whether this round starts from the user's message rather than
+    /// continuing a turn with a classifier, rules or ledger answer.
+    from_user: bool,
 }
 
 impl Machine<'_, '_> {
@@ -444,15 +455,23 @@ impl Machine<'_, '_> {
             // text only queued questions behind the open one) asks the open
             // question again.
             let replied = self.effects.iter().any(|e| matches!(e, Effect::Reply(_)));
-            if !replied {
+            if self.from_user && !replied {
                 if let Some(head) = self.state.questions.first_mut() {
                     *head.asked_mut() = false;
                 }
             }
             self.ask_head();
             // An expense left pending when its question expired or was
-            // cancelled is asked again on a later message, never lost.
-            if self.state.is_idle() && self.stale_check {
+            // cancelled is asked again on a later message, never lost: not
+            // on one whose reply already waits for a tap (a list, a delete
+            // confirmation), so that two questions never arrive together.
+            let interactive = self.effects.iter().any(|effect| {
+                matches!(
+                    effect,
+                    Effect::Reply(Outbound::Buttons { .. } | Outbound::List { .. })
+                )
+            });
+            if self.state.is_idle() && self.stale_check && !interactive {
                 self.effects
                     .push(Effect::LoadLedger(LedgerQuery::OldestPending));
             }

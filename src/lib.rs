@@ -16,14 +16,15 @@
 //!   lists recorded expenses, sums up a month and sets budgets, and
 //!   [`report`] renders the month's report page and CSV;
 //! - [`store`] and [`platform`] reach D1, KV and `fetch`; [`runner`] performs
-//!   the effects of one message; [`telegram`] notifies the operators;
+//!   the effects of one message, with [`ledger_store`] for the commands'
+//!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
 //!   them into expenses through the same flow;
 //! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
 //!   [`sentry`] builds error reports;
-//! - [`app`] routes requests, [`config`] reads the environment, [`error`] maps
-//!   failures to HTTP statuses, [`logging`] writes JSON lines named in
-//!   [`events`].
+//! - [`app`] routes requests and [`report_route`] serves the report page;
+//!   [`config`] reads the environment, [`error`] maps failures to HTTP
+//!   statuses, [`logging`] writes JSON lines named in [`events`].
 //!
 //! Everything above `store` is pure and tests natively with `cargo test`.
 
@@ -41,6 +42,7 @@ pub mod events;
 pub mod flow;
 pub mod http;
 pub mod kapso;
+pub mod ledger_store;
 pub mod logging;
 pub mod model;
 pub mod money;
@@ -49,6 +51,7 @@ pub mod platform;
 pub mod policy;
 pub mod reply;
 pub mod report;
+pub mod report_route;
 pub mod retry;
 pub mod runner;
 pub mod sentry;

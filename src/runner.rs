@@ -7,6 +7,8 @@
 //! Only a committed batch leads to replies, so a duplicate delivery is
 //! answered once.
 
+use std::collections::VecDeque;
+
 use chrono::{NaiveDate, Utc};
 use worker::{Context, Env};
 
@@ -21,6 +23,7 @@ use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, T
 use crate::http::{HttpClient, HttpError};
 use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
+use crate::ledger_store::Ledger;
 use crate::logging::sender_hash;
 use crate::model::{Customer, Language};
 use crate::platform::{self, FetchClient};
@@ -40,8 +43,11 @@ const DELIVERY_BUDGET_MS: u64 = 25_000;
 const REPORT_BUDGET_MS: u64 = 10_000;
 /// A read receipt is a courtesy: it must not eat the replies' budget.
 const MARK_READ_TIMEOUT_MS: u32 = 2_000;
-/// At most this many classify rounds per message; the flow asks for one.
-const MAX_CLASSIFY_ROUNDS: usize = 3;
+/// At most this many rounds of work the flow asks for (classifying,
+/// loading rules, reading the ledger) per message. The longest chain the
+/// flow makes is an amount answer: classify, check budgets, then look for a
+/// stale pending expense.
+const MAX_FLOW_ROUNDS: usize = 6;
 
 /// How one message ended, for the ledger and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +205,14 @@ pub async fn handle(
         }
         content => input_of(content),
     };
-    let Transition { state, effects } = run_flow(&store, &mut ai, state, input, &turn).await?;
+    let ledger = Ledger {
+        store: &store,
+        customer_id,
+        user_id: identity.user_id.as_deref(),
+        message_id,
+    };
+    let Transition { state, effects } =
+        run_flow(&store, &ledger, config, &mut ai, state, input, &turn).await?;
 
     // Only new rows count against a limit: completing a stored pending
     // expense is a `SetCategory`, not a `SaveExpense`.
@@ -284,6 +297,9 @@ pub async fn handle(
             }
             Effect::RenameCategory { category_id, name } => {
                 statements.push(store.rename_category(customer_id, category_id, name)?);
+            }
+            Effect::ChangeExpense(_) | Effect::SetBudget { .. } | Effect::RecordBudgetAlert(_) => {
+                statements.extend(ledger.statements(effect)?);
             }
             _ => {}
         }
@@ -537,10 +553,12 @@ async fn refuse(
     Ok(Outcome::PolicyDenied)
 }
 
-/// Runs the machine, classifying drafts and loading merchant rules each time
-/// it asks.
+/// Runs the machine, classifying drafts, loading merchant rules and reading
+/// the ledger each time it asks, one kind of work per round.
 async fn run_flow(
     store: &Store,
+    ledger: &Ledger<'_>,
+    config: &Config,
     ai: &mut AiContext,
     state: flow::State,
     input: Input,
@@ -549,12 +567,14 @@ async fn run_flow(
     let mut transition = flow::advance(state, input, turn);
     let mut effects = Vec::new();
     let mut rules_query = None;
-    for _ in 0..MAX_CLASSIFY_ROUNDS {
+    let mut ledger_queries = VecDeque::new();
+    for _ in 0..MAX_FLOW_ROUNDS {
         let mut pending = Vec::new();
         for effect in std::mem::take(&mut transition.effects) {
             match effect {
                 Effect::Classify(drafts) => pending.extend(drafts),
                 Effect::LoadRules(query) => rules_query = Some(query),
+                Effect::LoadLedger(query) => ledger_queries.push_back(query),
                 other => effects.push(other),
             }
         }
@@ -580,6 +600,9 @@ async fn run_flow(
         } else if let Some(query) = rules_query.take() {
             let rules = store.merchant_rules(&turn.customer.id).await?;
             Input::Rules { query, rules }
+        } else if let Some(query) = ledger_queries.pop_front() {
+            let answer = ledger.answer(&query, turn, config, &effects).await?;
+            Input::Ledger { query, answer }
         } else {
             break;
         };

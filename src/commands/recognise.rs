@@ -234,8 +234,10 @@ fn summary(text: &str, today: NaiveDate) -> Option<Recognised> {
 /// without a year is the latest such month that is not after today.
 fn period(words: &str, today: NaiveDate) -> Option<Period> {
     let current = Period::of(today);
+    // `split_whitespace`, not `split(' ')`: nothing after the command must
+    // read as no words (this month), not as one empty word.
     let words = words
-        .split(' ')
+        .split_whitespace()
         .filter(|word| {
             !matches!(
                 *word,

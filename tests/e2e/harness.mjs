@@ -277,6 +277,10 @@ export async function startWorker({ vars = {} } = {}) {
       });
       return result.status === 0 ? result.stdout : null;
     },
+    /** Deletes a KV key through wrangler, as its TTL would. */
+    kvDelete(key, binding = "CONVERSATION_STATE_KV") {
+      return wrangler(["kv", "key", "delete", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+    },
     /** POSTs a body to /webhooks/whatsapp, signed unless `signature` is given (null: no header). */
     async sendWebhook(body, { signature, header = "x-kapso-signature", secret = WEBHOOK_SECRET, headers = {} } = {}) {
       const raw = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
