@@ -12,7 +12,7 @@
 // build.
 import { spawn, spawnSync } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -133,15 +133,65 @@ export function choiceMessage({ id = `wamid.e2e.${randomUUID()}`, from = SENDER,
   };
 }
 
+/** Removes line and block comments outside strings, so JSONC parses as JSON. */
+function stripJsonComments(text) {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === "\\") out += text[++i];
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && text[i + 1] === "*") {
+      i = text.indexOf("*/", i + 2) + 1;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /**
- * Starts mocks and the worker. `vars` override wrangler vars (strings).
+ * Writes a copy of wrangler.jsonc into `dir` without the named bindings (in
+ * every environment), with its paths made absolute; returns its path.
+ */
+function configWithout(dir, bindings) {
+  const config = JSON.parse(stripJsonComments(readFileSync(path.join(ROOT, "wrangler.jsonc"), "utf8")));
+  delete config.$schema;
+  config.main = path.join(ROOT, config.main);
+  config.build = { ...config.build, command: `bash ${path.join(ROOT, "scripts", "build")}`, watch_dir: path.join(ROOT, "src") };
+  for (const scope of [config, ...Object.values(config.env ?? {})]) {
+    for (const key of ["kv_namespaces", "d1_databases", "services"]) {
+      if (scope[key]) scope[key] = scope[key].filter((binding) => !bindings.includes(binding.binding));
+    }
+    for (const database of scope.d1_databases ?? []) {
+      database.migrations_dir = path.join(ROOT, database.migrations_dir);
+    }
+  }
+  const file = path.join(dir, "wrangler.json");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/**
+ * Starts mocks and the worker. `vars` override wrangler vars (strings);
+ * `withoutBindings` names bindings (such as `CONVERSATION_STATE_KV`) to
+ * leave out of the configuration, as a misconfigured deployment would.
  * Returns a handle; call stop() at the end.
  */
-export async function startWorker({ vars = {} } = {}) {
+export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
   const mocks = await startMockApis();
   const dir = mkdtempSync(path.join(os.tmpdir(), "misgastos-e2e-"));
   const state = path.join(dir, "state");
   mkdirSync(state);
+  const config = withoutBindings.length > 0 ? configWithout(dir, withoutBindings) : "wrangler.jsonc";
 
   const standinConfig = path.join(dir, "ai-standin.jsonc");
   const standinVars = { AI_STANDIN_URL: `${mocks.url}/ai/run` };
@@ -176,7 +226,7 @@ export async function startWorker({ vars = {} } = {}) {
   };
   const args = [
     "dev",
-    "-c", "wrangler.jsonc",
+    "-c", config,
     "-c", standinConfig,
     "--env", "development",
     "--persist-to", state,
