@@ -39,6 +39,7 @@ pub mod email_runner;
 pub mod error;
 pub mod events;
 pub mod flow;
+pub mod fx;
 pub mod http;
 pub mod kapso;
 pub mod logging;
