@@ -48,10 +48,13 @@ pub mod money;
 pub mod parse;
 pub mod platform;
 pub mod policy;
+pub mod recurring;
+pub mod reminders;
 pub mod reply;
 pub mod report;
 pub mod retry;
 pub mod runner;
+pub mod scheduled;
 pub mod sentry;
 pub mod signature;
 pub mod sql;
@@ -60,7 +63,7 @@ pub mod telegram;
 pub mod token;
 pub mod webhook;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -83,4 +86,12 @@ async fn email(
 ) -> worker::Result<()> {
     email_runner::receive(message, env, ctx).await;
     Ok(())
+}
+
+/// The Cron Trigger (`triggers.crons` in wrangler.jsonc): records recurring
+/// expenses and sends reminders. It returns nothing, so `scheduled` logs
+/// every failure itself.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    scheduled::run(event, env).await;
 }

@@ -258,6 +258,8 @@ pub async fn handle(
     }
 
     let mut statements = offered;
+    // The 24-hour window for reminders starts at this message.
+    statements.push(store.touch_identity(&identity.id)?);
     for effect in &effects {
         match effect {
             Effect::SaveExpense(expense) => statements.push(store.insert_expense(
@@ -284,6 +286,22 @@ pub async fn handle(
             }
             Effect::RenameCategory { category_id, name } => {
                 statements.push(store.rename_category(customer_id, category_id, name)?);
+            }
+            Effect::SaveRecurring(rule) => {
+                statements.push(store.insert_rule(
+                    customer_id,
+                    identity.user_id.as_deref(),
+                    rule,
+                )?);
+            }
+            Effect::ChangeRecurring { rule_id, action } => {
+                statements.push(store.change_rule(customer_id, rule_id, *action, today)?);
+            }
+            Effect::SetDailyReminder { hour } => {
+                // Active identities always have a user (a CHECK in 003).
+                if let Some(user_id) = identity.user_id.as_deref() {
+                    statements.push(store.set_daily_reminder(customer_id, user_id, *hour)?);
+                }
             }
             _ => {}
         }
@@ -549,12 +567,14 @@ async fn run_flow(
     let mut transition = flow::advance(state, input, turn);
     let mut effects = Vec::new();
     let mut rules_query = None;
+    let mut recurring_query = None;
     for _ in 0..MAX_CLASSIFY_ROUNDS {
         let mut pending = Vec::new();
         for effect in std::mem::take(&mut transition.effects) {
             match effect {
                 Effect::Classify(drafts) => pending.extend(drafts),
                 Effect::LoadRules(query) => rules_query = Some(query),
+                Effect::LoadRecurring(query) => recurring_query = Some(query),
                 other => effects.push(other),
             }
         }
@@ -580,6 +600,9 @@ async fn run_flow(
         } else if let Some(query) = rules_query.take() {
             let rules = store.merchant_rules(&turn.customer.id).await?;
             Input::Rules { query, rules }
+        } else if let Some(query) = recurring_query.take() {
+            let rules = store.recurring_rules(&turn.customer.id).await?;
+            Input::Recurring { query, rules }
         } else {
             break;
         };
@@ -784,6 +807,14 @@ pub(crate) fn log_flow_event(event: &FlowEvent, customer_id: &str, message_id: &
             sender,
             threshold = *threshold,
             "budget threshold crossed"
+        ),
+        FlowEvent::RecurringChanged { change } => tracing::info!(
+            event = events::RECURRING_RULE_CHANGED,
+            customer_id,
+            message_id,
+            sender,
+            change = *change,
+            "user changed a recurring expense or reminder"
         ),
     }
 }
