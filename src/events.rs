@@ -194,6 +194,8 @@ pub const FX_RATES_UNAVAILABLE: &str = "fx.rates_unavailable";
 /// warn: a var holds a value the worker cannot use, so its default applies
 /// (`name`, `value`).
 pub const CONFIG_INVALID: &str = "config.invalid";
+/// debug: `FX_RATES_KV` is not bound, so every table is fetched.
+pub const FX_CACHE_UNBOUND: &str = "fx.cache_unbound";
 /// warn: the `FX_RATES_KV` cache could not be read or written; rates are
 /// fetched again.
 pub const FX_CACHE_FAILED: &str = "fx.cache_failed";

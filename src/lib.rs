@@ -40,6 +40,7 @@ pub mod error;
 pub mod events;
 pub mod flow;
 pub mod fx;
+pub mod fx_rates;
 pub mod http;
 pub mod kapso;
 pub mod logging;

@@ -238,9 +238,9 @@ pub fn local_time(now: DateTime<Utc>, time_zone: &str) -> Option<NaiveDateTime> 
 }
 
 /// Builds the expense an occurrence becomes, decided as the flow decides a
-/// typed one: completed in the proposed category when it is one of the customer's
-/// and the confidence reaches `threshold`, else waiting for a category (the
-/// flow asks about it on a later message).
+/// typed one: completed in the proposed category when that category is the
+/// customer's and the confidence reaches `threshold`, else waiting for a
+/// category (the flow sends its question on a later message).
 pub fn occurrence_expense(
     pending: Pending,
     classification: &Classification,
