@@ -471,6 +471,15 @@ impl Machine<'_, '_> {
             )
         });
         if !classifying {
+            // Every message gets an answer: a turn that said nothing (its
+            // text only queued questions behind the open one) asks the open
+            // question again.
+            let replied = self.effects.iter().any(|e| matches!(e, Effect::Reply(_)));
+            if !replied {
+                if let Some(head) = self.state.questions.first_mut() {
+                    *head.asked_mut() = false;
+                }
+            }
             self.ask_head();
             // An expense left pending when its question expired or was
             // cancelled is asked again on a later message, never lost.
@@ -583,6 +592,9 @@ impl Machine<'_, '_> {
 
     fn on_classified(&mut self, items: Vec<Classified>) {
         let threshold = self.turn.customer.confidence_threshold;
+        // A question is being answered: new pending expenses wait behind it,
+        // and the user is told so instead of hearing nothing about them.
+        let waiting_behind = self.state.questions.first().is_some_and(Question::is_asked);
         let mut confirmations = Vec::new();
         for Classified {
             pending,
@@ -637,6 +649,15 @@ impl Machine<'_, '_> {
                         amount: pending.draft.amount,
                         confidence: classification.confidence,
                     }));
+                    if waiting_behind {
+                        let amount = reply::amount(pending.draft.amount, self.locale());
+                        let language = self.language();
+                        confirmations.push(reply::pending_queued(
+                            language,
+                            &amount,
+                            &pending.draft.description,
+                        ));
+                    }
                     self.state.questions.push(Question::Category {
                         source_id: pending.source_id,
                         draft: pending.draft,
@@ -760,6 +781,15 @@ impl Machine<'_, '_> {
             !matches!(item, Item::MissingAmount { description, .. } if description.trim().is_empty())
         });
         if items.is_empty() {
+            return self.not_understood();
+        }
+        // While a question is open, a text with no amount at all (`no sé`)
+        // is a wrong answer, not a new purchase to ask about.
+        let open = self.state.questions.first().is_some_and(Question::is_asked);
+        let amounts = items
+            .iter()
+            .any(|item| !matches!(item, Item::MissingAmount { .. }));
+        if open && !amounts {
             return self.not_understood();
         }
         if items.len() > MAX_EXPENSES_PER_MESSAGE {

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::events;
 use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, Transition, Turn};
 use crate::http::{HttpClient, HttpError};
-use crate::kapso::client::{Outbound, SendOutcome, SendReport, REPLY_RETRY};
+use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
 use crate::logging::sender_hash;
 use crate::model::{Customer, Language};
@@ -907,11 +907,16 @@ pub(crate) fn deliver_to(
                         Ok(_) => {}
                     }
                 }
+                let addressee = Addressee {
+                    phone_number_id: &phone_number_id,
+                    to,
+                    in_reply_to: Some(&message_id),
+                };
                 for reply in &replies {
                     let policy = REPLY_RETRY.within(deadline.saturating_sub(clock.now_ms()));
                     let log_retry = |note: &RetryNote<'_>| log_reply_retry(&message_id, note);
                     let report = kapso
-                        .send_with_retry(&http, &clock, &policy, &phone_number_id, to, reply, log_retry)
+                        .send_with_retry(&http, &clock, &policy, &addressee, reply, log_retry)
                         .await;
                     if !log_reply(&http, &clock, &config, &message_id, &report, deadline).await {
                         break;

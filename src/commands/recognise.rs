@@ -421,19 +421,13 @@ fn amount_only(
 /// A date with nothing else around it (`ayer`, `el lunes`, `3/12`), or
 /// `None`. A date after today is rejected.
 fn date_only(text: &str, context: &ParseContext<'_>) -> Option<Result<NaiveDate, Problem>> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    match parse::parse_message(text, context).as_slice() {
-        [Item::MissingAmount {
-            description,
-            spent_on,
-            ..
-        }] if description.trim().is_empty() => Some(if *spent_on > context.today {
-            Err(Problem::DateInFuture)
-        } else {
-            Ok(*spent_on)
-        }),
-        _ => None,
-    }
+    // `parse_message` dates every line today when it names no date, so a
+    // text of filler words (`no sé`) would read as "today"; `parse_date`
+    // needs a date expression.
+    let date = parse::parse_date(text, context)?;
+    Some(if date > context.today {
+        Err(Problem::DateInFuture)
+    } else {
+        Ok(date)
+    })
 }

@@ -271,7 +271,11 @@ fn unfitting_answer_re_asks_the_question() {
         "explanation and the question again: {replies:?}"
     );
     assert!(matches!(replies[1], Outbound::Buttons { .. }));
-    assert!(logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood));
+    assert!(
+        logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood),
+        "{:?}",
+        transition.effects
+    );
 }
 
 #[test]
@@ -491,4 +495,45 @@ fn too_many_expenses_records_none() {
         panic!("no reply")
     };
     assert!(reply.contains("más de 20 gastos"), "{reply}");
+}
+
+#[test]
+fn text_without_amount_while_asked_is_a_wrong_answer() {
+    let transition = step(awaiting_category("m0#1"), text("no sé"), "m1");
+    assert_eq!(transition.state.questions.len(), 1, "no question queued");
+    assert!(
+        logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood),
+        "{:?}",
+        transition.effects
+    );
+    let texts: Vec<&str> = replies(&transition).iter().map(|r| r.text()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        texts[1].contains("xyzzy"),
+        "the open question again: {texts:?}"
+    );
+}
+
+#[test]
+fn pending_expense_behind_an_open_question_is_announced() {
+    let transition = step(
+        awaiting_category("m0#1"),
+        classified("m1#1", draft(3000, "plugh"), None, 0.1),
+        "m1",
+    );
+    assert_eq!(transition.state.questions.len(), 2);
+    let texts: Vec<&str> = replies(&transition).iter().map(|r| r.text()).collect();
+    assert_eq!(
+        texts,
+        vec!["📝 Anoté plugh (CLP 3.000) sin categoría; te pregunto por ella después."]
+    );
+}
+
+#[test]
+fn turn_that_only_queues_a_question_asks_the_open_one_again() {
+    let transition = step(awaiting_category("m0#1"), text("café 3,40"), "m1");
+    assert_eq!(transition.state.questions.len(), 2);
+    let replies = replies(&transition);
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].text().contains("xyzzy"), "{:?}", replies[0]);
 }

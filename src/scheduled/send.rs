@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::events;
-use crate::kapso::client::{Outbound, SendOutcome, REPLY_RETRY};
+use crate::kapso::client::{Addressee, Outbound, SendOutcome, REPLY_RETRY};
 use crate::model::Customer;
 use crate::platform::FetchClient;
 use crate::policy::sql_timestamp;
@@ -212,8 +212,12 @@ async fn send(
             &FetchClient,
             &SystemClock,
             &REPLY_RETRY,
-            &recipient.phone_number_id,
-            &recipient.phone,
+            &Addressee {
+                phone_number_id: &recipient.phone_number_id,
+                to: &recipient.phone,
+                // A reminder answers no inbound message.
+                in_reply_to: None,
+            },
             message,
             |note| {
                 tracing::info!(

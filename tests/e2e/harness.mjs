@@ -300,6 +300,14 @@ export async function startWorker({ vars = {} } = {}) {
     async repliesTo(to, count = 1, { timeoutMs = 10_000 } = {}) {
       return waitFor(() => worker.kapsoMessages(to).length >= count && worker.kapsoMessages(to), { timeoutMs, what: `${count} replies to ${to}` });
     },
+    /**
+     * Waits for `count` messages that answer the inbound message `messageId`
+     * (the worker sends its id as `biz_opaque_callback_data`) and returns them.
+     */
+    async repliesFor(messageId, count = 1, { timeoutMs = 10_000 } = {}) {
+      const answering = () => mocks.requests.filter((r) => r.service === "kapso" && r.body?.biz_opaque_callback_data === messageId);
+      return waitFor(() => answering().length >= count && answering(), { timeoutMs, what: `${count} replies to message ${messageId}` });
+    },
     telegramMessages() {
       return mocks.requests.filter((r) => r.service === "telegram");
     },
