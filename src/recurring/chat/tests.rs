@@ -226,7 +226,7 @@ fn budget_with_monthly_word_is_no_rule() {
     let transition = with_turn("es-CL", |turn| {
         flow::advance(
             State::default(),
-            Input::Text("presupuesto comida 200000".into()),
+            Input::Text("presupuesto comida 200000 mensual".into()),
             turn,
         )
     });
@@ -234,6 +234,17 @@ fn budget_with_monthly_word_is_no_rule() {
         .effects
         .iter()
         .any(|effect| matches!(effect, Effect::SaveRecurring(_))));
+    assert!(
+        transition.effects.iter().any(|effect| matches!(
+            effect,
+            Effect::SetBudget {
+                budget_minor: Some(200_000),
+                ..
+            }
+        )),
+        "{:?}",
+        transition.effects
+    );
 }
 
 #[test]
