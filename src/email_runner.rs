@@ -736,6 +736,7 @@ fn from_email(outbound: Outbound) -> Outbound {
             label,
             rows,
         },
+        template @ Outbound::Template { .. } => template,
     }
 }
 
