@@ -111,6 +111,11 @@ impl Store {
         Ok(self.db.prepare(sql).bind(values)?)
     }
 
+    /// The binding, for batches built outside this module.
+    pub(crate) fn db(&self) -> &D1Database {
+        &self.db
+    }
+
     /// Runs `SELECT 1` for the health check.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db

@@ -43,7 +43,7 @@ const BIN = path.join(ROOT, "node_modules", ".bin");
 function toolEnv(extra = {}) {
   return {
     ...process.env,
-    PATH: `${BIN}:${os.homedir()}/.cargo/bin:${process.env.PATH}`,
+    PATH: `${BIN}:${process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo")}/bin:${process.env.PATH}`,
     WRANGLER_SEND_METRICS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     CI: "true",
@@ -222,6 +222,7 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
     SENDER_HASH_KEY: SENDER_HASH_KEY,
     LINK_SIGNING_KEY: LINK_SIGNING_KEY,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    FX_API_BASE_URL: `${mocks.url}/fx/currency-api`,
     ...vars,
   };
   const args = [
@@ -363,6 +364,19 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
     },
     telegramMessages() {
       return mocks.requests.filter((r) => r.service === "telegram");
+    },
+    /**
+     * Runs the scheduled handler through wrangler's local trigger
+     * (`/cdn-cgi/local/scheduled`) as the cron `cron` firing at `time`
+     * (a Date or ms; now by default). Resolves once the handler has finished.
+     */
+    async scheduled({ cron = "0 * * * *", time = Date.now() } = {}) {
+      const ms = time instanceof Date ? time.getTime() : time;
+      const query = new URLSearchParams({ cron, time: String(ms), format: "json" });
+      const response = await fetch(`${url}/cdn-cgi/local/scheduled?${query}`);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`scheduled run returned ${response.status}: ${text}`);
+      return JSON.parse(text);
     },
     async stop() {
       try {
