@@ -41,6 +41,29 @@ const UNSCOPED: &[(&str, &str)] = &[
         "FROM email_routes WHERE address = ?1",
         "resolves the customer from the inbound email address",
     ),
+    (
+        "FROM recurring_rules r WHERE r.status = 'active'",
+        "the hourly cron pages through every customer's rules; each row \
+         carries its customer_id, which the writes that follow filter on",
+    ),
+    (
+        "FROM reminder_preferences p JOIN customers c",
+        "the hourly cron pages through every customer's reminders; each row \
+         carries its customer_id",
+    ),
+    (
+        "UPDATE reminders_sent SET outcome",
+        "updates the row the same run claimed, by user id (unique across \
+         customers) and reminder key",
+    ),
+    (
+        "UPDATE channel_identities SET last_inbound_at",
+        "updates one identity by its id, which a scoped lookup returned",
+    ),
+    (
+        "UPDATE channel_identities SET window_closed_at",
+        "updates one identity by its id, which a scoped lookup returned",
+    ),
 ];
 
 fn source_files(directory: &Path) -> Vec<PathBuf> {
