@@ -170,6 +170,11 @@ impl Store {
         Ok(row)
     }
 
+    /// Builds the update that stamps an identity's latest inbound message.
+    pub fn touch_identity(&self, identity_id: &str) -> Result<D1PreparedStatement, AppError> {
+        self.prepare(sql::TOUCH_IDENTITY, &[text(identity_id)])
+    }
+
     /// Records a sender that wrote to a known number but belongs to no user
     /// yet, so that an operator can link it.
     pub fn pending_identity_statement(
@@ -653,6 +658,16 @@ pub struct WhatsAppLink {
     pub phone: String,
     /// The Kapso `phone_number_id` of the customer's WhatsApp account.
     pub phone_number_id: String,
+    /// 1 when the identity wrote within 24 hours, else 0; D1 returns every
+    /// number as a JavaScript number.
+    pub window_open: f64,
+}
+
+impl WhatsAppLink {
+    /// Returns whether WhatsApp accepts a free-form message to this identity now.
+    pub fn window_open(&self) -> bool {
+        self.window_open >= 1.0
+    }
 }
 
 /// An expense from an emailed receipt that waits for its category and was
@@ -677,10 +692,7 @@ impl Store {
     /// The route of an inbound address; addresses compare without case.
     pub async fn email_route(&self, address: &str) -> Result<Option<EmailRoute>, AppError> {
         let row = self
-            .prepare(
-                "SELECT customer_id, user_id FROM email_routes WHERE address = ?1",
-                &[text(address)],
-            )?
+            .prepare(sql::EMAIL_ROUTE, &[text(address)])?
             .first::<EmailRoute>(None)
             .await?;
         Ok(row)
@@ -694,17 +706,7 @@ impl Store {
         address: Option<&str>,
     ) -> Result<EmailSender, AppError> {
         let row = self
-            .prepare(
-                "SELECT (SELECT count(*) FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active') \
-                 AS identities, \
-                 (SELECT i.user_id FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active' \
-                 AND i.address = ?2 COLLATE NOCASE LIMIT 1) AS user_id",
-                &[text(customer_id), optional(address)],
-            )?
+            .prepare(sql::EMAIL_SENDER, &[text(customer_id), optional(address)])?
             .first::<EmailSender>(None)
             .await?;
         Ok(row.unwrap_or(EmailSender {
@@ -713,25 +715,16 @@ impl Store {
         }))
     }
 
-    /// The active WhatsApp identity of `user_id`, or without a user, the
-    /// customer's owner first, then whoever wrote last.
+    /// Finds the active WhatsApp identity that hears about an emailed
+    /// receipt (`sql::WHATSAPP_LINK`): one of `user_id`'s, or without a user
+    /// any of the customer's, those that wrote within 24 hours first.
     pub async fn whatsapp_link(
         &self,
         customer_id: &str,
         user_id: Option<&str>,
     ) -> Result<Option<WhatsAppLink>, AppError> {
         let row = self
-            .prepare(
-                "SELECT i.id AS identity_id, i.user_id, i.address AS phone, \
-                 a.external_id AS phone_number_id FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 LEFT JOIN users u ON u.id = i.user_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'whatsapp' AND i.status = 'active' \
-                 AND (?2 IS NULL OR i.user_id = ?2) \
-                 ORDER BY coalesce(u.role = 'owner', 0) DESC, i.last_inbound_at DESC, \
-                 i.created_at LIMIT 1",
-                &[text(customer_id), optional(user_id)],
-            )?
+            .prepare(sql::WHATSAPP_LINK, &[text(customer_id), optional(user_id)])?
             .first::<WhatsAppLink>(None)
             .await?;
         Ok(row)
@@ -748,13 +741,7 @@ impl Store {
     ) -> Result<Vec<PendingEmailExpense>, AppError> {
         let rows = self
             .prepare(
-                "SELECT e.source_message_id, e.amount_minor, e.currency, e.spent_on, \
-                 e.description, e.merchant FROM expenses e \
-                 WHERE e.customer_id = ?1 AND e.source = 'email' \
-                 AND e.status = 'pending_category' AND (e.user_id IS NULL OR e.user_id = ?2) \
-                 AND NOT EXISTS (SELECT 1 FROM inbound_messages m \
-                 WHERE m.message_id = 'offered:' || e.source_message_id) \
-                 ORDER BY e.created_at LIMIT ?3",
+                sql::PENDING_EMAIL_EXPENSES,
                 &[
                     text(customer_id),
                     optional(user_id),
@@ -775,8 +762,7 @@ impl Store {
         source_id: &str,
     ) -> Result<D1PreparedStatement, AppError> {
         self.prepare(
-            "INSERT INTO inbound_messages (message_id, customer_id, outcome) \
-             VALUES (?1, ?2, 'email_offered') ON CONFLICT (message_id) DO NOTHING",
+            sql::INSERT_EMAIL_OFFERED,
             &[text(&offered_id(source_id)), text(customer_id)],
         )
     }

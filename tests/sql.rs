@@ -39,8 +39,11 @@ const D1_LIKE_PATTERN_LENGTH: i32 = 50;
 
 fn migrated() -> Connection {
     let db = Connection::open_in_memory().expect("in-memory sqlite");
-    db.set_limit(Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, D1_LIKE_PATTERN_LENGTH)
-        .expect("pattern limit");
+    db.set_limit(
+        Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH,
+        D1_LIKE_PATTERN_LENGTH,
+    )
+    .expect("pattern limit");
     db.execute_batch("PRAGMA foreign_keys = ON;")
         .expect("foreign keys");
     for (name, migration) in MIGRATIONS {

@@ -5,42 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { buildCommand } from "../../tools/ops.mjs";
+import { FAR_FUTURE, createCustomer } from "./seed.mjs";
 import { buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor } from "./harness.mjs";
 
 const ACME_NUMBER = "111000111";
 const CASA_NUMBER = "222000222";
-const FAR_FUTURE = "2099-01-01T00:00:00Z";
-
-/**
- * Creates a customer with one number and its users, each with a sender
- * phone, and a subscription unless `subscription` is null. With `viaOps`
- * every step is its own `node tools/ops.mjs` run, as an operator types it.
- * Otherwise the same commands' SQL runs in one faster wrangler call.
- */
-async function createCustomer(worker, { id, number, locale = "es-CL", currency = "CLP", timeZone = "America/Santiago", users, subscription = {}, viaOps = false }) {
-  const commands = [
-    ["customer:create", { id, name: `Cliente ${id}`, currency, locale, "time-zone": timeZone }],
-    ["number:link", { customer: id, "phone-number-id": number, name: `Número de ${id}` }],
-  ];
-  for (const [index, user] of users.entries()) {
-    commands.push(["user:create", { id: user.id, customer: id, name: user.id, role: index === 0 ? "owner" : "member" }]);
-    commands.push(["identity:link", { "phone-number-id": number, user: user.id, phone: `+${user.phone}` }]);
-  }
-  if (subscription) {
-    const options = { customer: id, plan: subscription.plan ?? "hogar", status: subscription.status ?? "active", start: subscription.start ?? "now", end: subscription.end ?? FAR_FUTURE };
-    if (subscription.limit !== undefined) options.limit = String(subscription.limit);
-    commands.push(["subscription:set", options]);
-  }
-  if (viaOps) {
-    for (const [name, options] of commands) {
-      await worker.ops(name, ...Object.entries(options).flatMap(([key, value]) => [`--${key}`, value]));
-    }
-    return;
-  }
-  const statements = commands.flatMap(([name, options]) => buildCommand(name, options).statements.filter((sql) => !sql.startsWith("SELECT changes()")));
-  await worker.executeAsync(statements.join(";\n"));
-}
 
 function expensesOf(worker, messageId) {
   return worker.query("SELECT * FROM expenses WHERE source_message_id LIKE ? ORDER BY source_message_id", `${messageId}#%`);

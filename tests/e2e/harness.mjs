@@ -347,8 +347,8 @@ export async function startWorker({ vars = {}, variant } = {}) {
       });
       return result.status === 0 ? result.stdout : null;
     },
-    // The methods below run wrangler without blocking the event loop; a
-    // synchronous call stalls the mocks, so the worker's replies time out
+    // The methods below run wrangler without blocking the event loop. A
+    // synchronous call stalls the mocks, so the worker's replies time out,
     // and a kept-alive connection to the worker may be closed meanwhile.
     /** `execute`, asynchronously. */
     executeAsync(sql) {
@@ -437,6 +437,11 @@ export async function startWorker({ vars = {}, variant } = {}) {
       return { status: response.status, text: await response.text() };
     },
     async stop() {
+      // MISGASTOS_E2E_LOG=<dir> keeps each worker's output for debugging.
+      if (process.env.MISGASTOS_E2E_LOG) {
+        mkdirSync(process.env.MISGASTOS_E2E_LOG, { recursive: true });
+        writeFileSync(path.join(process.env.MISGASTOS_E2E_LOG, `wrangler-${port}.log`), output.join("\n"));
+      }
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {}
