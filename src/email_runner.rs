@@ -45,40 +45,20 @@ pub use entry::{receive, webhook};
 pub use outcome::Outcome;
 pub use pending::offer_pending;
 
-/// Names of the log events of the email path.
+/// The log events of the email path, defined with the others in
+/// [`crate::events`].
 pub mod events {
-    /// warn: the bearer token is missing or wrong (401).
-    pub const WEBHOOK_UNAUTHORIZED: &str = "email.webhook_unauthorized";
-    /// error: `EMAIL_WORKER_SECRET` is not set, so every delivery gets 503.
-    pub const WEBHOOK_SECRET_MISSING: &str = "email.webhook_secret_missing";
-    /// warn: the message is over 5 MiB (413, or rejected).
-    pub const PAYLOAD_TOO_LARGE: &str = "email.payload_too_large";
-    /// warn: an unsupported content type, invalid JSON or no recipient (4xx).
-    pub const PAYLOAD_MALFORMED: &str = "email.payload_malformed";
-    /// warn: no `email_routes` row for any recipient (404, or rejected);
-    /// `recipient_domains` names the domains tried, never the addresses.
-    pub const ROUTE_UNKNOWN: &str = "email.route_unknown";
-    /// warn: the customer has email identities and the sender is none of them.
-    pub const SENDER_UNMATCHED: &str = "email.sender_unmatched";
-    /// info: the mail was handled before.
-    pub const DUPLICATE_SKIPPED: &str = "email.duplicate_skipped";
-    /// warn: the mail is not a message, or holds no total (422, or rejected).
-    pub const RECEIPT_UNREADABLE: &str = "email.receipt_unreadable";
-    /// info: the receipt's expense is committed.
-    pub const RECEIPT_STORED: &str = "email.receipt_stored";
-    /// info: no WhatsApp user to send the result to; the expense waits for
-    /// their next message.
-    pub const WHATSAPP_NOT_LINKED: &str = "email.whatsapp_not_linked";
-    /// info: the linked WhatsApp user has not written in 24 hours, so
-    /// WhatsApp would reject a free-form message. Nothing is sent, and the
-    /// expense waits for their next message.
-    pub const WHATSAPP_WINDOW_CLOSED: &str = "email.whatsapp_window_closed";
-    /// info: a pending emailed expense was queued in a WhatsApp conversation.
-    pub const PENDING_OFFERED: &str = "email.pending_offered";
-    /// info: an `#[event(email)]` message was rejected back to its sender.
-    pub const REJECTED: &str = "email.rejected";
-    /// error: an `#[event(email)]` message failed on D1 or KV and was rejected.
-    pub const EVENT_FAILED: &str = "email.event_failed";
+    pub use crate::events::{
+        EMAIL_DUPLICATE_SKIPPED as DUPLICATE_SKIPPED, EMAIL_EVENT_FAILED as EVENT_FAILED,
+        EMAIL_PAYLOAD_MALFORMED as PAYLOAD_MALFORMED, EMAIL_PAYLOAD_TOO_LARGE as PAYLOAD_TOO_LARGE,
+        EMAIL_PENDING_OFFERED as PENDING_OFFERED, EMAIL_RECEIPT_STORED as RECEIPT_STORED,
+        EMAIL_RECEIPT_UNREADABLE as RECEIPT_UNREADABLE, EMAIL_REJECTED as REJECTED,
+        EMAIL_ROUTE_UNKNOWN as ROUTE_UNKNOWN, EMAIL_SENDER_UNMATCHED as SENDER_UNMATCHED,
+        EMAIL_WEBHOOK_SECRET_MISSING as WEBHOOK_SECRET_MISSING,
+        EMAIL_WEBHOOK_UNAUTHORIZED as WEBHOOK_UNAUTHORIZED,
+        EMAIL_WHATSAPP_NOT_LINKED as WHATSAPP_NOT_LINKED,
+        EMAIL_WHATSAPP_WINDOW_CLOSED as WHATSAPP_WINDOW_CLOSED,
+    };
 }
 
 /// How the mail arrived.
