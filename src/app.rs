@@ -1,4 +1,5 @@
-//! HTTP routes: `/health`, `/webhooks/whatsapp` and `/webhooks/email`.
+//! HTTP routes: `/health`, `/webhooks/whatsapp`, `/webhooks/email` and the
+//! report links under `/reports/`.
 
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
@@ -8,6 +9,7 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::kapso::Delivery;
+use crate::report_route;
 use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
@@ -33,7 +35,13 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         (worker::Method::Get, "/health") => return health(&env).await,
         (worker::Method::Post, "/webhooks/whatsapp") => whatsapp_webhook(req, &env, &ctx).await,
         (worker::Method::Post, "/webhooks/email") => email_runner::webhook(req, &env, &ctx).await,
-        (method, "/health" | "/webhooks/whatsapp" | "/webhooks/email") => {
+        (worker::Method::Get, report) if report.starts_with(report_route::PREFIX) => {
+            report_route::serve(report, &env).await
+        }
+        (method, known)
+            if matches!(known, "/health" | "/webhooks/whatsapp" | "/webhooks/email")
+                || known.starts_with(report_route::PREFIX) =>
+        {
             tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
             return Response::error("method not allowed", 405);
         }

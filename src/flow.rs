@@ -20,6 +20,7 @@ use crate::kapso::client::{Outbound, MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_ROW_TITL
 use crate::model::{Category, Customer, Language};
 use crate::money::Money;
 use crate::parse::{self, AmountReading, Item, ParseContext, SmallTalk};
+use crate::recurring;
 use crate::reply;
 
 /// Characters of the longest text the flow reads: WhatsApp's limit for a
@@ -166,6 +167,12 @@ pub enum Input {
         query: LedgerQuery,
         answer: LedgerAnswer,
     },
+    /// The customer's recurring rules, active and paused, oldest first,
+    /// loaded for an [`Effect::LoadRecurring`].
+    Recurring {
+        query: recurring::chat::Query,
+        rules: Vec<recurring::Rule>,
+    },
 }
 
 /// A learned merchant rule: expenses at `merchant` go to `category_id`.
@@ -285,6 +292,9 @@ pub enum FlowEvent {
     LedgerChanged { change: &'static str },
     /// `budget.alert_sent`: a category's spending crossed a threshold.
     BudgetAlerted { threshold: u32 },
+    /// `recurring.rule_changed`: a recurring rule was created, paused,
+    /// resumed or deleted, or the daily reminder turned on or off.
+    RecurringChanged { change: &'static str },
 }
 
 /// Work for the runner.
@@ -327,6 +337,20 @@ pub enum Effect {
     },
     /// Record a budget alert so that it is sent once a month.
     RecordBudgetAlert(BudgetAlert),
+    /// Load the customer's recurring rules, then call [`advance`] with
+    /// [`Input::Recurring`].
+    LoadRecurring(recurring::chat::Query),
+    /// Store a new recurring rule for the sender.
+    SaveRecurring(recurring::NewRule),
+    /// Pause, resume or delete a recurring rule of the customer.
+    ChangeRecurring {
+        rule_id: String,
+        action: recurring::chat::Action,
+    },
+    /// Turn the sender's daily reminder on at a local hour, or off.
+    SetDailyReminder {
+        hour: Option<u32>,
+    },
     Reply(Outbound),
     Notify(Notice),
     Log(FlowEvent),
@@ -345,11 +369,18 @@ const DATE_PREFIX: &str = "date";
 
 /// Advances the conversation by one input.
 pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
+    // Classifier, rules and ledger answers continue a turn that began with
+    // the user's message, whose replies are in an earlier round's effects.
+    let from_user = !matches!(
+        input,
+        Input::Classified(_) | Input::Rules { .. } | Input::Ledger { .. }
+    );
     let mut machine = Machine {
         turn,
         state,
         effects: Vec::new(),
         stale_check: true,
+        from_user,
     };
     machine.expire();
     match input {
@@ -363,6 +394,10 @@ pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
         Input::Receipt { reading, caption } => machine.on_receipt(reading, caption),
         Input::Rules { query, rules } => machine.on_rules(&query, &rules),
         Input::Ledger { query, answer } => machine.on_ledger(query, answer),
+        Input::Recurring { query, rules } => {
+            let effects = recurring::chat::respond(query, &rules, machine.turn);
+            machine.effects.extend(effects);
+        }
     }
     machine.finish()
 }
@@ -381,6 +416,7 @@ pub fn category_question(
         state: State::default(),
         effects: Vec::new(),
         stale_check: false,
+        from_user: false,
     };
     Question::Category {
         options: machine.category_options(classification),
@@ -397,6 +433,9 @@ struct Machine<'a, 't> {
     /// Whether to look for a stale pending expense once nothing is open:
     /// not after `cancelar`, nor when this input is that lookup's answer.
     stale_check: bool,
+    /// Whether this round starts from the user's message rather than
+    /// continuing a turn with a classifier, rules or ledger answer.
+    from_user: bool,
 }
 
 impl Machine<'_, '_> {
@@ -436,14 +475,34 @@ impl Machine<'_, '_> {
         let classifying = self.effects.iter().any(|e| {
             matches!(
                 e,
-                Effect::Classify(_) | Effect::LoadRules(_) | Effect::LoadLedger(_)
+                Effect::Classify(_)
+                    | Effect::LoadRules(_)
+                    | Effect::LoadLedger(_)
+                    | Effect::LoadRecurring(_)
             )
         });
         if !classifying {
+            // Every message gets an answer: a turn that said nothing (its
+            // text only queued questions behind the open one) asks the open
+            // question again.
+            let replied = self.effects.iter().any(|e| matches!(e, Effect::Reply(_)));
+            if self.from_user && !replied {
+                if let Some(head) = self.state.questions.first_mut() {
+                    *head.asked_mut() = false;
+                }
+            }
             self.ask_head();
             // An expense left pending when its question expired or was
-            // cancelled is asked again on a later message, never lost.
-            if self.state.is_idle() && self.stale_check {
+            // cancelled is asked again on a later message, never lost: not
+            // on one whose reply already waits for a tap (a list, a delete
+            // confirmation), so that two questions never arrive together.
+            let interactive = self.effects.iter().any(|effect| {
+                matches!(
+                    effect,
+                    Effect::Reply(Outbound::Buttons { .. } | Outbound::List { .. })
+                )
+            });
+            if self.state.is_idle() && self.stale_check && !interactive {
                 self.effects
                     .push(Effect::LoadLedger(LedgerQuery::OldestPending));
             }
@@ -552,6 +611,9 @@ impl Machine<'_, '_> {
 
     fn on_classified(&mut self, items: Vec<Classified>) {
         let threshold = self.turn.customer.confidence_threshold;
+        // A question is being answered: new pending expenses wait behind it,
+        // and the user is told so instead of hearing nothing about them.
+        let waiting_behind = self.state.questions.first().is_some_and(Question::is_asked);
         let mut confirmations = Vec::new();
         for Classified {
             pending,
@@ -606,6 +668,15 @@ impl Machine<'_, '_> {
                         amount: pending.draft.amount,
                         confidence: classification.confidence,
                     }));
+                    if waiting_behind {
+                        let amount = reply::amount(pending.draft.amount, self.locale());
+                        let language = self.language();
+                        confirmations.push(reply::pending_queued(
+                            language,
+                            &amount,
+                            &pending.draft.description,
+                        ));
+                    }
                     self.state.questions.push(Question::Category {
                         source_id: pending.source_id,
                         draft: pending.draft,
@@ -696,8 +767,19 @@ impl Machine<'_, '_> {
         if self.answer_head(text) {
             return;
         }
+        // Before the ledger commands, so that `borrar recurrente 2` is not
+        // read as deleting the second recent expense.
+        if let Some(recognised) = recurring::chat::recognise_command(text) {
+            let effects = recurring::chat::start(recognised, self.turn);
+            return self.effects.extend(effects);
+        }
         if let Some(recognised) = commands::recognise(text, self.turn) {
             let effects = commands::start(recognised, self.turn);
+            return self.effects.extend(effects);
+        }
+        // After them, so that a budget typed with `mensual` stays a budget.
+        if let Some(recognised) = recurring::chat::recognise_rule(text, &self.parse_context()) {
+            let effects = recurring::chat::start(recognised, self.turn);
             return self.effects.extend(effects);
         }
 
@@ -718,6 +800,15 @@ impl Machine<'_, '_> {
             !matches!(item, Item::MissingAmount { description, .. } if description.trim().is_empty())
         });
         if items.is_empty() {
+            return self.not_understood();
+        }
+        // While a question is open, a text with no amount at all (`no sé`)
+        // is a wrong answer, not a new purchase to ask about.
+        let open = self.state.questions.first().is_some_and(Question::is_asked);
+        let amounts = items
+            .iter()
+            .any(|item| !matches!(item, Item::MissingAmount { .. }));
+        if open && !amounts {
             return self.not_understood();
         }
         if items.len() > MAX_EXPENSES_PER_MESSAGE {

@@ -16,14 +16,15 @@
 //!   lists recorded expenses, sums up a month and sets budgets, and
 //!   [`report`] renders the month's report page and CSV;
 //! - [`store`] and [`platform`] reach D1, KV and `fetch`; [`runner`] performs
-//!   the effects of one message; [`telegram`] notifies the operators;
+//!   the effects of one message, with [`ledger_store`] for the commands'
+//!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
 //!   them into expenses through the same flow;
 //! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
 //!   [`sentry`] builds error reports;
-//! - [`app`] routes requests, [`config`] reads the environment, [`error`] maps
-//!   failures to HTTP statuses, [`logging`] writes JSON lines named in
-//!   [`events`].
+//! - [`app`] routes requests and [`report_route`] serves the report page;
+//!   [`config`] reads the environment, [`error`] maps failures to HTTP
+//!   statuses, [`logging`] writes JSON lines named in [`events`].
 //!
 //! Everything above `store` is pure and tests natively with `cargo test`.
 
@@ -39,18 +40,25 @@ pub mod email_runner;
 pub mod error;
 pub mod events;
 pub mod flow;
+pub mod fx;
+pub mod fx_rates;
 pub mod http;
 pub mod kapso;
+pub mod ledger_store;
 pub mod logging;
 pub mod model;
 pub mod money;
 pub mod parse;
 pub mod platform;
 pub mod policy;
+pub mod recurring;
+pub mod reminders;
 pub mod reply;
 pub mod report;
+pub mod report_route;
 pub mod retry;
 pub mod runner;
+pub mod scheduled;
 pub mod sentry;
 pub mod signature;
 pub mod sql;
@@ -59,7 +67,7 @@ pub mod telegram;
 pub mod token;
 pub mod webhook;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -82,4 +90,12 @@ async fn email(
 ) -> worker::Result<()> {
     email_runner::receive(message, env, ctx).await;
     Ok(())
+}
+
+/// The Cron Trigger (`triggers.crons` in wrangler.jsonc): records recurring
+/// expenses and sends reminders. It returns nothing, so `scheduled` logs
+/// every failure itself.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    scheduled::run(event, env).await;
 }

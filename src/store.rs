@@ -20,6 +20,7 @@ use crate::flow::{MerchantRule, NewExpense};
 use crate::model::{split_keywords, Category, Customer, Language};
 use crate::money::Currency;
 use crate::policy::{self, Entitlements, SubscriptionRow};
+use crate::reminders;
 use crate::sql;
 
 /// A customer's account on a channel, with the customer it belongs to.
@@ -81,17 +82,17 @@ pub struct Store {
     db: D1Database,
 }
 
-fn text(value: &str) -> JsValue {
+pub(crate) fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
 
-fn optional(value: Option<&str>) -> JsValue {
+pub(crate) fn optional(value: Option<&str>) -> JsValue {
     value.map(JsValue::from_str).unwrap_or(JsValue::NULL)
 }
 
 /// D1 integers are JavaScript numbers: exact up to 2^53, which every amount
 /// in minor units stays far below.
-fn integer(value: i64) -> JsValue {
+pub(crate) fn integer(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
@@ -100,8 +101,17 @@ impl Store {
         Store { db }
     }
 
-    fn prepare(&self, sql: &str, values: &[JsValue]) -> Result<D1PreparedStatement, AppError> {
+    pub(crate) fn prepare(
+        &self,
+        sql: &str,
+        values: &[JsValue],
+    ) -> Result<D1PreparedStatement, AppError> {
         Ok(self.db.prepare(sql).bind(values)?)
+    }
+
+    /// The binding, for batches built outside this module.
+    pub(crate) fn db(&self) -> &D1Database {
+        &self.db
     }
 
     /// Runs `SELECT 1` for the health check.
@@ -168,11 +178,6 @@ impl Store {
             .first::<Identity>(None)
             .await?;
         Ok(row)
-    }
-
-    /// Builds the update that stamps an identity's latest inbound message.
-    pub fn touch_identity(&self, identity_id: &str) -> Result<D1PreparedStatement, AppError> {
-        self.prepare(sql::TOUCH_IDENTITY, &[text(identity_id)])
     }
 
     /// Records a sender that wrote to a known number but belongs to no user
@@ -658,15 +663,25 @@ pub struct WhatsAppLink {
     pub phone: String,
     /// The Kapso `phone_number_id` of the customer's WhatsApp account.
     pub phone_number_id: String,
-    /// 1 when the identity wrote within 24 hours, else 0; D1 returns every
-    /// number as a JavaScript number.
-    pub window_open: f64,
+    /// When the identity last wrote, in the `created_at` format.
+    pub last_inbound_at: Option<String>,
+    /// When Kapso last answered 131047 (window closed) for the identity.
+    pub window_closed_at: Option<String>,
 }
 
 impl WhatsAppLink {
-    /// Returns whether WhatsApp accepts a free-form message to this identity now.
-    pub fn window_open(&self) -> bool {
-        self.window_open >= 1.0
+    /// Returns whether WhatsApp accepts a free-form message to this identity
+    /// at `now` (Unix seconds), as reminders decide it.
+    pub fn window_open(&self, now: i64) -> bool {
+        let last = self
+            .last_inbound_at
+            .as_deref()
+            .and_then(reminders::timestamp);
+        let closed = self
+            .window_closed_at
+            .as_deref()
+            .and_then(reminders::timestamp);
+        reminders::window_open(last, closed, now)
     }
 }
 

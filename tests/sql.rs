@@ -10,7 +10,7 @@ use misgastos::sql;
 use rusqlite::limits::Limit;
 use rusqlite::{params, Connection, ErrorCode};
 
-const MIGRATIONS: [(&str, &str); 5] = [
+const MIGRATIONS: [(&str, &str); 7] = [
     (
         "001_init.sql",
         include_str!("../db/migrations/001_init.sql"),
@@ -30,6 +30,14 @@ const MIGRATIONS: [(&str, &str); 5] = [
     (
         "005_email_routes.sql",
         include_str!("../db/migrations/005_email_routes.sql"),
+    ),
+    (
+        "006_ledger_history.sql",
+        include_str!("../db/migrations/006_ledger_history.sql"),
+    ),
+    (
+        "008_recurring_reminders.sql",
+        include_str!("../db/migrations/008_recurring_reminders.sql"),
     ),
 ];
 
@@ -155,6 +163,11 @@ fn migrations_create_every_table() {
         "channel_identities",
         "subscriptions",
         "email_routes",
+        "expense_changes",
+        "budget_alerts",
+        "recurring_rules",
+        "reminder_preferences",
+        "reminders_sent",
     ] {
         assert_eq!(
             count(&db, table),
@@ -521,6 +534,1090 @@ fn subscription_period_must_be_ordered() {
         constraint_code(bad_status),
         Some(ErrorCode::ConstraintViolation)
     );
+}
+
+/// Inserts an expense of `user` with the given amount, category and date,
+/// created at `created_at` so that tests control which one is latest.
+#[allow(clippy::too_many_arguments)]
+fn insert_user_expense(
+    db: &Connection,
+    customer: &str,
+    user: Option<&str>,
+    id: &str,
+    minor: i64,
+    category: Option<&str>,
+    spent_on: &str,
+    created_at: &str,
+) {
+    let status = if category.is_some() {
+        "completed"
+    } else {
+        "pending_category"
+    };
+    db.execute(
+        sql::INSERT_EXPENSE,
+        params![
+            id,
+            customer,
+            user,
+            minor,
+            "CLP",
+            spent_on,
+            format!("gasto {id}"),
+            None::<String>,
+            category,
+            status,
+            0.9_f64,
+            "keyword",
+            "whatsapp",
+            format!("wamid.{id}#1")
+        ],
+    )
+    .expect("expense");
+    db.execute(
+        "UPDATE expenses SET created_at = ?2 WHERE id = ?1",
+        params![id, created_at],
+    )
+    .expect("created_at");
+}
+
+fn expense_values(db: &Connection, id: &str) -> (i64, String, String, Option<String>, String) {
+    db.query_row(
+        "SELECT amount_minor, spent_on, description, category_id, status FROM expenses \
+         WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .expect("expense values")
+}
+
+fn ids(db: &Connection, statement: &str, values: impl rusqlite::Params) -> Vec<String> {
+    db.prepare(statement)
+        .expect("prepare")
+        .query_map(values, |r| r.get::<_, String>(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn record_change(
+    db: &Connection,
+    change: &str,
+    expense: &str,
+    action: &str,
+    reverts: Option<&str>,
+) {
+    let inserted = db
+        .execute(
+            sql::RECORD_EXPENSE_CHANGE,
+            params![
+                change,
+                "dev",
+                expense,
+                "user-a",
+                action,
+                reverts,
+                format!("wamid.{change}")
+            ],
+        )
+        .expect("change");
+    assert_eq!(inserted, 1, "{change}");
+}
+
+#[test]
+fn recent_and_pending_lists_are_per_user_and_ordered() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let at = |minute: u32| format!("2026-12-04T10:{minute:02}:00.000Z");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a1",
+        1_000,
+        None,
+        "2026-12-01",
+        &at(1),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a2",
+        2_000,
+        Some("dev-cat-0"),
+        "2026-12-02",
+        &at(2),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a3",
+        3_000,
+        None,
+        "2026-12-03",
+        &at(3),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        4_000,
+        None,
+        "2026-12-03",
+        &at(4),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a4",
+        5_000,
+        Some("dev-cat-0"),
+        "2026-12-03",
+        &at(5),
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'a4'", [])
+        .expect("delete");
+
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["dev", "user-a", 10]),
+        ["a3", "a2", "a1"],
+        "newest first, deleted and other users left out"
+    );
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["dev", "user-a", 2]),
+        ["a3", "a2"]
+    );
+    assert_eq!(
+        ids(
+            &db,
+            sql::OLDEST_PENDING_EXPENSES,
+            params!["dev", "user-a", 5]
+        ),
+        ["a1", "a3"]
+    );
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["other", "user-a", 10]),
+        Vec::<String>::new(),
+        "another customer sees nothing"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_OF_USER, params!["dev", "user-a", "b1"]),
+        Vec::<String>::new(),
+        "another member's expense"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_OF_USER, params!["dev", "user-a", "a4"]),
+        ["a4"],
+        "a deleted expense is still found by id"
+    );
+    insert_user_expense(&db, "dev", None, "n1", 1_000, None, "2026-12-03", &at(6));
+    assert_eq!(
+        ids(
+            &db,
+            sql::RECENT_EXPENSES,
+            params!["dev", None::<String>, 10]
+        ),
+        ["n1"],
+        "a NULL user matches expenses without one"
+    );
+}
+
+#[test]
+fn changes_keep_the_values_before_and_revert_them() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        12_500,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    let updated_before: String = db
+        .query_row("SELECT updated_at FROM expenses WHERE id = 'e1'", [], |r| {
+            r.get(0)
+        })
+        .expect("updated_at");
+
+    record_change(&db, "c1", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_AMOUNT, params!["dev", "e1", 15_000, "CLP"]),
+        Ok(1)
+    );
+    record_change(&db, "c2", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_CATEGORY, params!["dev", "e1", "dev-cat-2"]),
+        Ok(1)
+    );
+    record_change(&db, "c3", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_DATE, params!["dev", "e1", "2026-12-01"]),
+        Ok(1)
+    );
+    record_change(&db, "c4", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_DESCRIPTION, params!["dev", "e1", "cena"]),
+        Ok(1)
+    );
+    assert_eq!(
+        expense_values(&db, "e1"),
+        (
+            15_000,
+            "2026-12-01".to_owned(),
+            "cena".to_owned(),
+            Some("dev-cat-2".to_owned()),
+            "completed".to_owned()
+        )
+    );
+    let (classified_by, updated_after): (String, String) = db
+        .query_row(
+            "SELECT classified_by, updated_at FROM expenses WHERE id = 'e1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(classified_by, "user");
+    assert!(
+        updated_after >= updated_before,
+        "{updated_after} {updated_before}"
+    );
+
+    let before: (i64, String, Option<String>, String, String) = db
+        .query_row(
+            "SELECT amount_minor, currency, category_id, status, action FROM expense_changes \
+             WHERE id = 'c2'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("change c2");
+    assert_eq!(
+        before,
+        (
+            15_000,
+            "CLP".to_owned(),
+            None,
+            "pending_category".to_owned(),
+            "edit".to_owned()
+        ),
+        "c2 keeps the values from before the category edit"
+    );
+    let read: (String, i64, String) = db
+        .query_row(sql::CHANGE_BEFORE, params!["dev", "c1"], |r| {
+            Ok((r.get("id")?, r.get("amount_minor")?, r.get("status")?))
+        })
+        .expect("change before");
+    assert_eq!(
+        read,
+        ("c1".to_owned(), 12_500, "pending_category".to_owned())
+    );
+
+    // Undo the category edit: the expense is pending again.
+    record_change(&db, "c5", "e1", "undo", Some("c2"));
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e1", "c2"]),
+        Ok(1)
+    );
+    let (minor, _, _, category, status) = expense_values(&db, "e1");
+    assert_eq!(
+        (minor, category, status.as_str()),
+        (15_000, None, "pending_category")
+    );
+    // Redo: revert the undo.
+    record_change(&db, "c6", "e1", "undo", Some("c5"));
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e1", "c5"]),
+        Ok(1)
+    );
+    assert_eq!(expense_values(&db, "e1").3.as_deref(), Some("dev-cat-2"));
+
+    // A change of another expense or customer reverts nothing.
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        1_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T11:00:00.000Z",
+    );
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e2", "c1"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["other", "e1", "c1"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(
+            sql::RECORD_EXPENSE_CHANGE,
+            params![
+                "c7",
+                "other",
+                "e1",
+                "user-a",
+                "edit",
+                None::<String>,
+                "wamid.c7"
+            ]
+        ),
+        Ok(0),
+        "another customer's expense records no change"
+    );
+}
+
+#[test]
+fn delete_is_a_status_and_edits_skip_deleted_expenses() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    bootstrap(&db, "other", "200", "56977778888");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        12_500,
+        Some("dev-cat-0"),
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+
+    assert_eq!(
+        db.execute(sql::DELETE_EXPENSE, params!["other", "e1"]),
+        Ok(0)
+    );
+    assert_eq!(db.execute(sql::DELETE_EXPENSE, params!["dev", "e1"]), Ok(1));
+    assert_eq!(count(&db, "expenses"), 1, "the row stays");
+    assert_eq!(expense_values(&db, "e1").4, "deleted");
+    assert_eq!(db.execute(sql::DELETE_EXPENSE, params!["dev", "e1"]), Ok(0));
+    for (what, statement, value) in [
+        ("date", sql::SET_EXPENSE_DATE, "2026-12-01"),
+        ("description", sql::SET_EXPENSE_DESCRIPTION, "cena"),
+        ("category", sql::SET_EXPENSE_CATEGORY, "dev-cat-1"),
+    ] {
+        assert_eq!(
+            db.execute(statement, params!["dev", "e1", value]),
+            Ok(0),
+            "{what}"
+        );
+    }
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_AMOUNT, params!["dev", "e1", 1, "CLP"]),
+        Ok(0)
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        12_500,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    assert_eq!(
+        db.execute(
+            sql::SET_EXPENSE_CATEGORY,
+            params!["dev", "e2", "other-cat-1"]
+        ),
+        Ok(0),
+        "another customer's category"
+    );
+}
+
+#[test]
+fn latest_action_is_the_later_of_change_and_recording() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let latest = |user: &str| -> Option<(String, Option<String>, String)> {
+        db.query_row(sql::LATEST_ACTION, params!["dev", user], |r| {
+            Ok((r.get("kind")?, r.get("change_id")?, r.get("expense_id")?))
+        })
+        .ok()
+    };
+    assert_eq!(latest("user-a"), None);
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        1_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        2_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:05:00.000Z",
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        2_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:09:00.000Z",
+    );
+    assert_eq!(latest("user-a"), Some(("record".into(), None, "e2".into())));
+
+    record_change(&db, "c1", "e1", "edit", None);
+    db.execute(
+        "UPDATE expense_changes SET created_at = '2026-12-04T10:06:00.000Z' WHERE id = 'c1'",
+        [],
+    )
+    .expect("time");
+    assert_eq!(
+        latest("user-a"),
+        Some(("change".into(), Some("c1".into()), "e1".into()))
+    );
+    db.execute(
+        "UPDATE expense_changes SET created_at = '2026-12-04T10:05:00.000Z' WHERE id = 'c1'",
+        [],
+    )
+    .expect("time");
+    assert_eq!(
+        latest("user-a"),
+        Some(("change".into(), Some("c1".into()), "e1".into())),
+        "a change wins a tie"
+    );
+    db.execute(
+        "UPDATE expenses SET source = 'recurring', created_at = '2026-12-04T11:00:00.000Z' \
+         WHERE id = 'e2'",
+        [],
+    )
+    .expect("recurring");
+    assert_eq!(
+        latest("user-a").map(|(kind, _, _)| kind).as_deref(),
+        Some("change"),
+        "a recurring occurrence is not the user's action"
+    );
+    assert_eq!(latest("user-b"), Some(("record".into(), None, "b1".into())));
+}
+
+#[test]
+fn month_expenses_cover_the_month_for_household_or_user() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let at = "2026-12-04T10:00:00.000Z";
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a1",
+        1_000,
+        Some("dev-cat-0"),
+        "2026-12-01",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        2_000,
+        None,
+        "2026-12-31",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a2",
+        3_000,
+        Some("dev-cat-0"),
+        "2026-11-30",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a3",
+        4_000,
+        Some("dev-cat-0"),
+        "2027-01-01",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a4",
+        5_000,
+        Some("dev-cat-0"),
+        "2026-12-15",
+        at,
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'a4'", [])
+        .expect("delete");
+    let month = |user: Option<&str>| -> Vec<(String, Option<String>, i64)> {
+        db.prepare(sql::MONTH_EXPENSES)
+            .expect("prepare")
+            .query_map(
+                params!["dev", "2026-12-01", "2026-12-31", user, 5000],
+                |r| {
+                    Ok((
+                        r.get("spent_on")?,
+                        r.get("category")?,
+                        r.get("amount_minor")?,
+                    ))
+                },
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        month(None),
+        [
+            ("2026-12-01".to_owned(), Some("Comida".to_owned()), 1_000),
+            ("2026-12-31".to_owned(), None, 2_000)
+        ]
+    );
+    assert_eq!(
+        month(Some("user-a")),
+        [("2026-12-01".to_owned(), Some("Comida".to_owned()), 1_000)]
+    );
+}
+
+#[test]
+fn budgets_sum_completed_home_currency_and_alerts_once() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let use_of = |category: &str| -> Option<(i64, i64, Option<String>)> {
+        db.query_row(
+            sql::BUDGET_USE,
+            params![
+                "dev",
+                category,
+                "CLP",
+                "2026-12-01",
+                "2026-12-31",
+                "2026-12"
+            ],
+            |r| {
+                Ok((
+                    r.get("budget_minor")?,
+                    r.get("spent_minor")?,
+                    r.get("announced")?,
+                ))
+            },
+        )
+        .ok()
+    };
+    assert_eq!(use_of("dev-cat-0"), None, "no budget, no row");
+    assert_eq!(
+        db.execute(
+            sql::SET_CATEGORY_BUDGET,
+            params!["dev", "dev-cat-0", 10_000]
+        ),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(
+            sql::SET_CATEGORY_BUDGET,
+            params!["other", "dev-cat-1", 10_000]
+        ),
+        Ok(0),
+        "another customer's category"
+    );
+    assert_eq!(
+        ids(&db, sql::CATEGORY_BUDGETS, params!["dev"]),
+        ["dev-cat-0"]
+    );
+    assert!(
+        db.execute(sql::SET_CATEGORY_BUDGET, params!["dev", "dev-cat-0", 0])
+            .is_err(),
+        "a budget is positive"
+    );
+    let at = "2026-12-04T10:00:00.000Z";
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        3_000,
+        Some("dev-cat-0"),
+        "2026-12-02",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "e2",
+        4_000,
+        Some("dev-cat-0"),
+        "2026-12-03",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e3",
+        9_000,
+        None,
+        "2026-12-03",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e4",
+        9_000,
+        Some("dev-cat-0"),
+        "2026-11-30",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e5",
+        9_000,
+        Some("dev-cat-0"),
+        "2026-12-05",
+        at,
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'e5'", [])
+        .expect("delete");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e6",
+        900,
+        Some("dev-cat-0"),
+        "2026-12-05",
+        at,
+    );
+    db.execute("UPDATE expenses SET currency = 'USD' WHERE id = 'e6'", [])
+        .expect("usd");
+    assert_eq!(use_of("dev-cat-0"), Some((10_000, 7_000, None)));
+
+    let alert = |threshold: i64, budget: i64| {
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params![
+                "dev",
+                "dev-cat-0",
+                "2026-12",
+                threshold,
+                budget,
+                8_000,
+                "wamid.x"
+            ],
+        )
+    };
+    assert_eq!(alert(80, 10_000), Ok(1));
+    assert_eq!(alert(80, 10_000), Ok(0), "a second alert is ignored");
+    assert_eq!(alert(100, 10_000), Ok(1));
+    assert_eq!(
+        use_of("dev-cat-0"),
+        Some((10_000, 7_000, Some("80,100".into())))
+    );
+    db.execute(
+        sql::SET_CATEGORY_BUDGET,
+        params!["dev", "dev-cat-0", 20_000],
+    )
+    .expect("new budget");
+    assert_eq!(
+        use_of("dev-cat-0"),
+        Some((20_000, 7_000, None)),
+        "alerts of another budget do not count"
+    );
+    assert!(
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params!["dev", "dev-cat-0", "2026-12", 50, 10_000, 8_000, "wamid.x"]
+        )
+        .is_err(),
+        "only 80 and 100"
+    );
+    db.execute(
+        sql::SET_CATEGORY_BUDGET,
+        params!["dev", "dev-cat-0", None::<i64>],
+    )
+    .expect("remove");
+    assert_eq!(use_of("dev-cat-0"), None);
+}
+
+// Recurring rules, reminders and the 24-hour window.
+
+fn insert_rule(
+    db: &Connection,
+    id: &str,
+    customer: &str,
+    frequency: &str,
+    day: i64,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        sql::INSERT_RECURRING_RULE,
+        params![
+            id,
+            customer,
+            format!("user-{customer}-56911112222"),
+            "arriendo",
+            None::<String>,
+            450_000_i64,
+            "CLP",
+            frequency,
+            day,
+            "2026-12-04"
+        ],
+    )
+}
+
+fn rule_ids(db: &Connection, customer: &str) -> Vec<(String, String)> {
+    db.prepare(sql::RECURRING_RULES)
+        .expect("prepare")
+        .query_map(params![customer], |row| Ok((row.get(0)?, row.get(7)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn insert_occurrence(
+    db: &Connection,
+    rule: &str,
+    period: &str,
+    spent_on: &str,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        sql::INSERT_OCCURRENCE,
+        params![
+            format!("exp-{rule}-{period}"),
+            "dev",
+            format!("user-dev-56911112222"),
+            450_000_i64,
+            "CLP",
+            spent_on,
+            "arriendo",
+            None::<String>,
+            "dev-cat-0",
+            "completed",
+            0.9_f64,
+            "keyword",
+            "recurring",
+            format!("recurring:{rule}:{period}"),
+            rule
+        ],
+    )
+}
+
+#[test]
+fn recurring_rule_is_listed_paused_resumed_and_deleted() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    bootstrap(&db, "other", "200", "56933334444");
+    assert_eq!(insert_rule(&db, "r1", "dev", "monthly", 5), Ok(1));
+    assert_eq!(insert_rule(&db, "r2", "dev", "weekly", 1), Ok(1));
+    assert_eq!(insert_rule(&db, "r9", "other", "monthly", 1), Ok(1));
+    assert_eq!(
+        rule_ids(&db, "dev"),
+        [
+            ("r1".to_owned(), "active".to_owned()),
+            ("r2".to_owned(), "active".to_owned())
+        ]
+    );
+
+    assert_eq!(
+        db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"]),
+        Ok(0)
+    );
+    assert_eq!(rule_ids(&db, "dev")[0].1, "paused");
+    assert_eq!(
+        db.execute(
+            sql::RESUME_RECURRING_RULE,
+            params!["dev", "r1", "2027-01-10"]
+        ),
+        Ok(1)
+    );
+    let active_from: String = db
+        .query_row(
+            "SELECT active_from FROM recurring_rules WHERE id = 'r1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("active_from");
+    assert_eq!(active_from, "2027-01-10");
+
+    // Another customer's rule is out of reach.
+    assert_eq!(
+        db.execute(sql::DELETE_RECURRING_RULE, params!["dev", "r9"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(sql::DELETE_RECURRING_RULE, params!["dev", "r2"]),
+        Ok(1)
+    );
+    assert_eq!(
+        rule_ids(&db, "dev"),
+        [("r1".to_owned(), "active".to_owned())]
+    );
+    assert_eq!(rule_ids(&db, "other").len(), 1);
+}
+
+#[test]
+fn recurring_rule_checks_reject_bad_rows() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    for (frequency, day) in [
+        ("monthly", 0),
+        ("monthly", 32),
+        ("weekly", 0),
+        ("weekly", 8),
+        ("daily", 1),
+    ] {
+        assert_eq!(
+            constraint_code(insert_rule(&db, "bad", "dev", frequency, day)),
+            Some(ErrorCode::ConstraintViolation),
+            "{frequency} {day}"
+        );
+    }
+    assert_eq!(
+        constraint_code(insert_rule(&db, "orphan", "missing-customer", "monthly", 5)),
+        Some(ErrorCode::ConstraintViolation)
+    );
+}
+
+#[test]
+fn occurrence_is_recorded_once_and_only_while_active() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_rule(&db, "r1", "dev", "monthly", 5).expect("rule");
+
+    assert_eq!(insert_occurrence(&db, "r1", "2026-12", "2026-12-05"), Ok(1));
+    assert_eq!(insert_occurrence(&db, "r1", "2026-12", "2026-12-05"), Ok(0));
+    assert_eq!(count(&db, "expenses"), 1);
+    let source: String = db
+        .query_row("SELECT source FROM expenses", [], |r| r.get(0))
+        .expect("source");
+    assert_eq!(source, "recurring");
+
+    assert_eq!(
+        db.execute(sql::MARK_OCCURRENCE, params!["dev", "r1", "2026-12-05"]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::MARK_OCCURRENCE, params!["dev", "r1", "2026-11-05"]),
+        Ok(0)
+    );
+    let last: String = db
+        .query_row(
+            "SELECT last_occurrence_on FROM recurring_rules WHERE id = 'r1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("last");
+    assert_eq!(last, "2026-12-05");
+
+    db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"])
+        .expect("pause");
+    assert_eq!(insert_occurrence(&db, "r1", "2027-01", "2027-01-05"), Ok(0));
+    assert_eq!(count(&db, "expenses"), 1);
+}
+
+#[test]
+fn active_rules_are_read_in_pages() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    for id in ["r1", "r2", "r3"] {
+        insert_rule(&db, id, "dev", "monthly", 5).expect("rule");
+    }
+    db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r2"])
+        .expect("pause");
+    let page = |after: &str, limit: i64| -> Vec<String> {
+        db.prepare(sql::ACTIVE_RECURRING_RULES)
+            .expect("prepare")
+            .query_map(params![limit, after], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(page("", 1), ["r1"]);
+    assert_eq!(page("r1", 1), ["r3"]);
+    assert!(page("r3", 1).is_empty());
+}
+
+#[test]
+fn daily_reminder_is_set_listed_and_claimed_once() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let user = "user-dev-56911112222";
+    assert_eq!(
+        db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 21]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 20]),
+        Ok(1)
+    );
+    let listed: Vec<(String, i64, String)> = db
+        .prepare(sql::DAILY_REMINDERS)
+        .expect("prepare")
+        .query_map(params![10, ""], |row| {
+            Ok((row.get(0)?, row.get(2)?, row.get(3)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        listed,
+        [(user.to_owned(), 20, "America/Santiago".to_owned())]
+    );
+    assert_eq!(
+        constraint_code(db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 24])),
+        Some(ErrorCode::ConstraintViolation)
+    );
+    db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", None::<i64>])
+        .expect("off");
+    assert_eq!(count(&db, "reminder_preferences"), 1);
+    let on: i64 = db
+        .query_row(
+            "SELECT count(*) FROM reminder_preferences WHERE daily_hour IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(on, 0);
+
+    let claim = || {
+        db.execute(
+            sql::CLAIM_REMINDER,
+            params!["dev", user, "daily", "2026-12-04"],
+        )
+    };
+    assert_eq!(claim(), Ok(1));
+    assert_eq!(claim(), Ok(0));
+    assert_eq!(
+        db.execute(
+            sql::FINISH_REMINDER,
+            params![user, "daily", "2026-12-04", "sent_template"]
+        ),
+        Ok(1)
+    );
+    assert_eq!(
+        constraint_code(db.execute(
+            sql::FINISH_REMINDER,
+            params![user, "daily", "2026-12-04", "maybe"]
+        )),
+        Some(ErrorCode::ConstraintViolation)
+    );
+    assert_eq!(
+        constraint_code(db.execute(sql::CLAIM_REMINDER, params!["dev", user, "weekly", "x"])),
+        Some(ErrorCode::ConstraintViolation)
+    );
+}
+
+#[test]
+fn recipient_carries_window_and_opt_out() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let user = "user-dev-56911112222";
+    let recipient = |user: Option<&str>| -> (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) {
+        db.query_row(sql::PROACTIVE_RECIPIENT, params!["dev", user], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(2)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+            ))
+        })
+        .expect("recipient")
+    };
+    let (identity, phone, last, closed, opted_out) = recipient(Some(user));
+    assert_eq!(identity, "ident-56911112222");
+    assert_eq!(phone, "56911112222");
+    assert_eq!((last, closed, opted_out), (None, None, None));
+    assert_eq!(recipient(None).0, "ident-56911112222");
+
+    assert_eq!(db.execute(sql::TOUCH_IDENTITY, params![identity]), Ok(1));
+    assert_eq!(
+        db.execute(sql::RECORD_WINDOW_CLOSED, params![identity]),
+        Ok(1)
+    );
+    db.execute("UPDATE users SET opted_out_at = '2026-12-04T00:00:00Z'", [])
+        .expect("opt out");
+    let (_, _, last, closed, opted_out) = recipient(Some(user));
+    assert!(last.is_some_and(|at| at.ends_with('Z')));
+    assert!(closed.is_some());
+    assert_eq!(opted_out.as_deref(), Some("2026-12-04T00:00:00Z"));
+
+    let none: rusqlite::Result<String> = db.query_row(
+        sql::PROACTIVE_RECIPIENT,
+        params!["dev", "someone-else"],
+        |row| row.get(0),
+    );
+    assert!(matches!(none, Err(rusqlite::Error::QueryReturnedNoRows)));
+}
+
+#[test]
+fn logged_expenses_leave_out_recurring_ones() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_rule(&db, "r1", "dev", "monthly", 5).expect("rule");
+    insert_occurrence(&db, "r1", "2026-12", "2026-12-05").expect("occurrence");
+    let logged = || -> i64 {
+        db.query_row(
+            sql::EXPENSES_LOGGED_SINCE,
+            params!["dev", "user-dev-56911112222", "2000-01-01T00:00:00.000Z"],
+            |row| row.get(0),
+        )
+        .expect("count")
+    };
+    assert_eq!(logged(), 0);
+    db.execute(
+        sql::INSERT_EXPENSE,
+        params![
+            "exp-typed",
+            "dev",
+            "user-dev-56911112222",
+            5_000_i64,
+            "CLP",
+            "2026-12-05",
+            "almuerzo",
+            None::<String>,
+            "dev-cat-0",
+            "completed",
+            0.9_f64,
+            "keyword",
+            "whatsapp",
+            "wamid.typed#1"
+        ],
+    )
+    .expect("typed expense");
+    assert_eq!(logged(), 1);
 }
 
 // The channel layers, subscriptions and email routes, with the operator SQL
@@ -1358,48 +2455,54 @@ fn email_sender_matches_email_identities_only() {
 }
 
 #[test]
-fn whatsapp_link_prefers_an_open_window() {
+fn whatsapp_link_prefers_the_latest_writer() {
     let db = migrated();
     operator_customer(&db, "casa", "200");
     operator_user(&db, "casa", "casa-ana", "200", "56911112222");
     operator_user(&db, "casa", "casa-ben", "200", "56933334444");
     db.execute("UPDATE users SET role = 'owner' WHERE id = 'casa-ana'", [])
         .expect("owner");
-    let link = |user: Option<&str>| -> Option<(String, String, i64)> {
+    let link = |user: Option<&str>| -> Option<(String, String, Option<String>)> {
         db.query_row(sql::WHATSAPP_LINK, params!["casa", user], |r| {
             Ok((r.get(1)?, r.get(3)?, r.get(4)?))
         })
         .ok()
     };
-    assert_eq!(
-        link(None),
-        Some(("casa-ana".into(), "200".into(), 0)),
-        "nobody wrote: the owner, window closed"
-    );
-    let ben: String = db
-        .query_row(
-            "SELECT id FROM channel_identities WHERE user_id = 'casa-ben'",
-            [],
+    let identity_of = |user: &str| -> String {
+        db.query_row(
+            "SELECT id FROM channel_identities WHERE user_id = ?1",
+            params![user],
             |r| r.get(0),
         )
-        .expect("ben");
-    db.execute(sql::TOUCH_IDENTITY, params![ben])
+        .expect("identity")
+    };
+
+    let nobody_wrote = link(None).expect("a link");
+    assert_eq!(nobody_wrote.0, "casa-ana", "nobody wrote: the owner");
+    assert_eq!(nobody_wrote.1, "200");
+    assert_eq!(nobody_wrote.2, None);
+
+    db.execute(sql::TOUCH_IDENTITY, params![identity_of("casa-ben")])
         .expect("touch");
+    let ben_wrote = link(None).expect("a link");
     assert_eq!(
-        link(None),
-        Some(("casa-ben".into(), "200".into(), 1)),
-        "an open window wins over the owner"
+        ben_wrote.0, "casa-ben",
+        "the latest writer before the owner"
     );
-    assert_eq!(link(Some("casa-ana")).map(|l| l.2), Some(0));
+    assert!(ben_wrote.2.is_some(), "last_inbound_at is stamped");
+
     db.execute(
-        "UPDATE channel_identities SET last_inbound_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE id = ?1",
-        params![ben],
+        "UPDATE channel_identities SET last_inbound_at = '2026-01-01T00:00:00.000Z' WHERE user_id = 'casa-ben'",
+        [],
     )
     .expect("age");
+    db.execute(sql::TOUCH_IDENTITY, params![identity_of("casa-ana")])
+        .expect("touch");
+    assert_eq!(link(None).map(|l| l.0).as_deref(), Some("casa-ana"));
     assert_eq!(
-        link(Some("casa-ben")).map(|l| l.2),
-        Some(0),
-        "over 24 hours"
+        link(Some("casa-ben")).map(|l| l.0).as_deref(),
+        Some("casa-ben"),
+        "a route's user is sent to even when another wrote later"
     );
     assert_eq!(link(Some("nobody")), None);
 }

@@ -1,5 +1,7 @@
 //! Telling the customer's WhatsApp user about a mail.
 
+use chrono::Utc;
+
 use super::events;
 use crate::config::Config;
 use crate::error::AppError;
@@ -26,7 +28,7 @@ pub(super) async fn reachable_link(
 ) -> Result<Option<WhatsAppLink>, AppError> {
     let link = store.whatsapp_link(customer_id, user_id).await?;
     match link {
-        Some(link) if !link.window_open() => {
+        Some(link) if !link.window_open(Utc::now().timestamp()) => {
             tracing::info!(
                 event = events::WHATSAPP_WINDOW_CLOSED,
                 customer_id,
@@ -90,6 +92,7 @@ fn from_email(outbound: Outbound) -> Outbound {
             label,
             rows,
         },
+        template @ Outbound::Template { .. } => template,
     }
 }
 

@@ -242,6 +242,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
     SENDER_HASH_KEY: SENDER_HASH_KEY,
     LINK_SIGNING_KEY: LINK_SIGNING_KEY,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    FX_API_BASE_URL: `${mocks.url}/fx/currency-api`,
     ...vars,
   };
   const args = [
@@ -379,6 +380,10 @@ export async function startWorker({ vars = {}, variant } = {}) {
     ops(...args) {
       return runAsync(process.execPath, [path.join(ROOT, "tools", "ops.mjs"), ...args, "--local", "--env", "development", "--persist-to", state]);
     },
+    /** Deletes a KV key through wrangler, as its TTL would. */
+    kvDelete(key, binding = "CONVERSATION_STATE_KV") {
+      return wrangler(["kv", "key", "delete", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+    },
     /** POSTs a body to /webhooks/whatsapp, signed unless `signature` is given (null: no header). */
     async sendWebhook(body, { signature, header = "x-kapso-signature", secret = WEBHOOK_SECRET, headers = {} } = {}) {
       const raw = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
@@ -400,6 +405,14 @@ export async function startWorker({ vars = {}, variant } = {}) {
     /** Waits for the `count`-th message sent to `to` and returns all of them. */
     async repliesTo(to, count = 1, { timeoutMs = 10_000 } = {}) {
       return waitFor(() => worker.kapsoMessages(to).length >= count && worker.kapsoMessages(to), { timeoutMs, what: `${count} replies to ${to}` });
+    },
+    /**
+     * Waits for `count` messages that answer the inbound message `messageId`
+     * (the worker sends its id as `biz_opaque_callback_data`) and returns them.
+     */
+    async repliesFor(messageId, count = 1, { timeoutMs = 10_000 } = {}) {
+      const answering = () => mocks.requests.filter((r) => r.service === "kapso" && r.body?.biz_opaque_callback_data === messageId);
+      return waitFor(() => answering().length >= count && answering(), { timeoutMs, what: `${count} replies to message ${messageId}` });
     },
     telegramMessages() {
       return mocks.requests.filter((r) => r.service === "telegram");
@@ -435,6 +448,19 @@ export async function startWorker({ vars = {}, variant } = {}) {
       target.searchParams.set("to", to);
       const response = await fetch(target, { method: "POST", body: raw });
       return { status: response.status, text: await response.text() };
+    },
+    /**
+     * Runs the scheduled handler through wrangler's local trigger
+     * (`/cdn-cgi/local/scheduled`) as the cron `cron` firing at `time`
+     * (a Date or ms; now by default). Resolves once the handler has finished.
+     */
+    async scheduled({ cron = "0 * * * *", time = Date.now() } = {}) {
+      const ms = time instanceof Date ? time.getTime() : time;
+      const query = new URLSearchParams({ cron, time: String(ms), format: "json" });
+      const response = await fetch(`${url}/cdn-cgi/local/scheduled?${query}`);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`scheduled run returned ${response.status}: ${text}`);
+      return JSON.parse(text);
     },
     async stop() {
       // MISGASTOS_E2E_LOG=<dir> keeps each worker's output for debugging.
