@@ -62,8 +62,10 @@ function fraction(value, name) {
 
 /**
  * The commands. `params` lists the options in the order of the SQL file's
- * ?1, ?2, …; an option without a default is required. `writes` names the
- * statements that must change a row, with the reason shown when none does.
+ * ?1, ?2, … (a step's `args` picks other ones), as [name, default, check];
+ * an option without a default is required. A step with `mustChange` must
+ * change a row, and its reason is shown when none does. `invalidates`
+ * deletes the customer's cached entitlements afterwards.
  */
 const COMMANDS = {
   "customer:create": {
@@ -166,7 +168,7 @@ function parseOptions(args) {
   return options;
 }
 
-/** An SQL literal of a JS value: NULL, a number, or quoted text. */
+/** Writes a JS value as an SQL literal: NULL, a number, or quoted text. */
 export function literal(value) {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "number") {
