@@ -13,7 +13,6 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -212,7 +211,7 @@ export function bindLiterals(sql, values) {
 
 function toolEnv() {
   // wrangler needs Node 22, which scripts/bootstrap puts in node_modules/.bin.
-  return { ...process.env, PATH: `${BIN}:${os.homedir()}/.cargo/bin:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false" };
+  return { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false" };
 }
 
 function wranglerArgs(options) {
