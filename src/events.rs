@@ -168,6 +168,65 @@ pub const METHOD_NOT_ALLOWED: &str = "http.method_not_allowed";
 /// error: `/health` found a failing check and answered 503.
 pub const HEALTH_DEGRADED: &str = "health.degraded";
 
+// The subscription policy.
+
+/// warn in strict mode: a message was refused; `reason` is a
+/// [`Denial::reason`](crate::policy::Denial::reason), and `plan` and `status`
+/// name the subscription when there is one.
+pub const POLICY_DENIED: &str = "policy.denied";
+/// warn: `STRICT_POLICY_MODE` is off, so a message that strict mode would
+/// refuse went through; `reason` as for `policy.denied`.
+pub const POLICY_ALLOWED_IN_PERMISSIVE_MODE: &str = "policy.allowed_in_permissive_mode";
+/// info: a message took the month's expense count near or to the limit;
+/// `limit`, `remaining`.
+pub const POLICY_LIMIT_NEAR: &str = "policy.limit_near";
+/// debug: where the entitlements came from; `cache` is `hit`, `miss` or
+/// `unbound`.
+pub const POLICY_ENTITLEMENTS_LOADED: &str = "policy.entitlements_loaded";
+/// debug, once per isolate: `ENTITLEMENTS_KV` is not bound, so D1 is read
+/// on every message.
+pub const POLICY_ENTITLEMENTS_CACHE_UNAVAILABLE: &str = "policy.entitlements_cache_unavailable";
+/// warn: reading or writing `ENTITLEMENTS_KV` failed; D1 was read instead.
+pub const POLICY_ENTITLEMENTS_CACHE_FAILED: &str = "policy.entitlements_cache_failed";
+/// warn: the current subscription row could not be read; the customer is
+/// treated as having no subscription.
+pub const POLICY_SUBSCRIPTION_UNREADABLE: &str = "policy.subscription_unreadable";
+
+// Receipts by email (`POST /webhooks/email` and `#[event(email)]`).
+
+/// warn: the bearer token is missing or wrong (401).
+pub const EMAIL_WEBHOOK_UNAUTHORIZED: &str = "email.webhook_unauthorized";
+/// error: `EMAIL_WORKER_SECRET` is not set, so every delivery gets 503.
+pub const EMAIL_WEBHOOK_SECRET_MISSING: &str = "email.webhook_secret_missing";
+/// warn: the message is over 5 MiB (413, or rejected).
+pub const EMAIL_PAYLOAD_TOO_LARGE: &str = "email.payload_too_large";
+/// warn: an unsupported content type, invalid JSON or no recipient (4xx).
+pub const EMAIL_PAYLOAD_MALFORMED: &str = "email.payload_malformed";
+/// warn: no `email_routes` row for any recipient (404, or rejected);
+/// `recipient_domains` names the domains tried, never the addresses.
+pub const EMAIL_ROUTE_UNKNOWN: &str = "email.route_unknown";
+/// warn: the customer has email identities and the sender is none of them.
+pub const EMAIL_SENDER_UNMATCHED: &str = "email.sender_unmatched";
+/// info: the mail was handled before.
+pub const EMAIL_DUPLICATE_SKIPPED: &str = "email.duplicate_skipped";
+/// warn: the mail is not a message, or holds no total (422, or rejected).
+pub const EMAIL_RECEIPT_UNREADABLE: &str = "email.receipt_unreadable";
+/// info: the receipt's expense is committed.
+pub const EMAIL_RECEIPT_STORED: &str = "email.receipt_stored";
+/// info: no WhatsApp user to send the result to; the expense waits for
+/// their next message.
+pub const EMAIL_WHATSAPP_NOT_LINKED: &str = "email.whatsapp_not_linked";
+/// info: the linked WhatsApp user has not written in 24 hours, so
+/// WhatsApp would reject a free-form message. Nothing is sent, and the
+/// expense waits for their next message.
+pub const EMAIL_WHATSAPP_WINDOW_CLOSED: &str = "email.whatsapp_window_closed";
+/// info: a pending emailed expense was queued in a WhatsApp conversation.
+pub const EMAIL_PENDING_OFFERED: &str = "email.pending_offered";
+/// info: an `#[event(email)]` message was rejected back to its sender.
+pub const EMAIL_REJECTED: &str = "email.rejected";
+/// error: an `#[event(email)]` message failed on D1 or KV and was rejected.
+pub const EMAIL_EVENT_FAILED: &str = "email.event_failed";
+
 // Recurring expenses, reminders and exchange rates: the scheduled run and
 // the chat commands that manage them.
 

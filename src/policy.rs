@@ -28,29 +28,15 @@ pub const ENTITLEMENTS_TTL_SECONDS: u64 = 300;
 /// of the limit, in percent.
 const NEAR_LIMIT_PERCENT: u64 = 80;
 
-/// The names of the policy's log events, in the form of `crate::events`.
+/// The policy's log events, defined with the others in [`crate::events`].
 pub mod events {
-    /// warn in strict mode: a message was refused; `reason` is a
-    /// [`Denial::reason`](super::Denial::reason), and `plan` and `status`
-    /// name the subscription when there is one.
-    pub const DENIED: &str = "policy.denied";
-    /// warn: `STRICT_POLICY_MODE` is off, so a message that strict mode would
-    /// refuse went through; `reason` as for `policy.denied`.
-    pub const ALLOWED_IN_PERMISSIVE_MODE: &str = "policy.allowed_in_permissive_mode";
-    /// info: a message took the month's expense count near or to the limit;
-    /// `limit`, `remaining`.
-    pub const LIMIT_NEAR: &str = "policy.limit_near";
-    /// debug: where the entitlements came from; `cache` is `hit`, `miss` or
-    /// `unbound`.
-    pub const ENTITLEMENTS_LOADED: &str = "policy.entitlements_loaded";
-    /// debug, once per isolate: `ENTITLEMENTS_KV` is not bound, so D1 is read
-    /// on every message.
-    pub const ENTITLEMENTS_CACHE_UNAVAILABLE: &str = "policy.entitlements_cache_unavailable";
-    /// warn: reading or writing `ENTITLEMENTS_KV` failed; D1 was read instead.
-    pub const ENTITLEMENTS_CACHE_FAILED: &str = "policy.entitlements_cache_failed";
-    /// warn: the current subscription row could not be read; the customer is
-    /// treated as having no subscription.
-    pub const SUBSCRIPTION_UNREADABLE: &str = "policy.subscription_unreadable";
+    pub use crate::events::{
+        POLICY_ALLOWED_IN_PERMISSIVE_MODE as ALLOWED_IN_PERMISSIVE_MODE, POLICY_DENIED as DENIED,
+        POLICY_ENTITLEMENTS_CACHE_FAILED as ENTITLEMENTS_CACHE_FAILED,
+        POLICY_ENTITLEMENTS_CACHE_UNAVAILABLE as ENTITLEMENTS_CACHE_UNAVAILABLE,
+        POLICY_ENTITLEMENTS_LOADED as ENTITLEMENTS_LOADED, POLICY_LIMIT_NEAR as LIMIT_NEAR,
+        POLICY_SUBSCRIPTION_UNREADABLE as SUBSCRIPTION_UNREADABLE,
+    };
 }
 
 /// The `ENTITLEMENTS_KV` key of a customer's entitlements.

@@ -427,10 +427,13 @@ pub fn expense_limit_near(language: Language, limit: u32, remaining: u32) -> Str
     }
 }
 
+/// The start of every reply about a receipt that came by email.
+pub const EMAIL_MARK: &str = "📧 ";
+
 /// Marks a reply about a receipt that came by email, so the user knows why
 /// the bot writes unprompted.
 pub fn from_email(text: &str) -> String {
-    format!("📧 {text}")
+    format!("{EMAIL_MARK}{text}")
 }
 
 /// Tells the user that a forwarded mail held no total the bot could read.

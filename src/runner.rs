@@ -158,6 +158,7 @@ pub async fn handle(
                 config,
                 &message,
                 &customer,
+                &identity.id,
                 &entitlements,
                 denial,
                 &sender,
@@ -239,6 +240,7 @@ pub async fn handle(
                     config,
                     &message,
                     &customer,
+                    &identity.id,
                     &entitlements,
                     &denial,
                     &sender,
@@ -266,7 +268,8 @@ pub async fn handle(
     }
 
     let mut statements = offered;
-    // The 24-hour window for reminders starts at this message.
+    // WhatsApp's 24-hour window for free-form messages starts at this
+    // message: reminders and emailed receipts are sent only inside it.
     statements.push(store.touch_identity(&identity.id)?);
     for effect in &effects {
         match effect {
@@ -448,7 +451,7 @@ async fn onboard(
 
 /// The customer's entitlements from `ENTITLEMENTS_KV`, or from D1 on a miss;
 /// a D1 read is cached after the response.
-async fn load_entitlements(
+pub(crate) async fn load_entitlements(
     env: &Env,
     ctx: &Context,
     store: &Store,
@@ -497,7 +500,7 @@ async fn load_entitlements(
     Ok(entitlements)
 }
 
-fn log_permissive(
+pub(crate) fn log_permissive(
     entitlements: &Entitlements,
     denial: &Denial,
     customer_id: &str,
@@ -517,8 +520,9 @@ fn log_permissive(
     );
 }
 
-/// Refuses a message: records it in the ledger with nothing else, so a retry
-/// is not answered twice, and sends the refusal and an operator notice.
+/// Refuses a message: records it in the ledger and stamps the sender's
+/// latest message, nothing else, so a retry is not answered twice. Sends the
+/// refusal and an operator notice.
 #[allow(clippy::too_many_arguments)]
 async fn refuse(
     store: &Store,
@@ -526,13 +530,16 @@ async fn refuse(
     config: &Config,
     message: &InboundMessage,
     customer: &Customer,
+    identity_id: &str,
     entitlements: &Entitlements,
     denial: &Denial,
     sender: &str,
 ) -> Result<Outcome, AppError> {
     let customer_id = customer.id.as_str();
+    // A refused message still opens the user's 24-hour WhatsApp window.
+    let touch = store.touch_identity(identity_id)?;
     if store
-        .commit(&message.id, Some(customer_id), "policy_denied", Vec::new())
+        .commit(&message.id, Some(customer_id), "policy_denied", vec![touch])
         .await?
         == Commit::Duplicate
     {

@@ -32,17 +32,22 @@ pub const PING: &str = "SELECT 1 AS ok";
 pub const IS_PROCESSED: &str = "SELECT 1 AS seen FROM inbound_messages WHERE message_id = ?1";
 
 /// The identity of a sender on an account: `?1` account, `?2` address, `?3`
-/// business-scoped user id. An active identity wins over a pending one.
+/// business-scoped user id. An active identity wins over a pending one, and
+/// then a match on the address over one on the business-scoped user id, so
+/// that one sender always resolves to the same row.
 pub const IDENTITY_BY_SENDER: &str =
     "SELECT id, user_id, status FROM channel_identities WHERE account_id = ?1 \
                  AND (address = ?2 OR (?3 IS NOT NULL AND business_scoped_user_id = ?3)) \
-                 ORDER BY status = 'active' DESC LIMIT 1";
+                 ORDER BY status = 'active' DESC, address IS ?2 DESC, created_at LIMIT 1";
 
-/// Records an unknown sender as a pending identity.
+/// Records an unknown sender as a pending identity: `?1` id, `?2` account,
+/// `?3` customer, `?4` address, `?5` business-scoped user id. A sender known
+/// by its address or by its business-scoped user id is left as it is, so a
+/// retried or repeated first message inserts nothing and fails nothing.
 pub const INSERT_PENDING_IDENTITY: &str =
     "INSERT INTO channel_identities (id, account_id, customer_id, address, \
              business_scoped_user_id, status) VALUES (?1, ?2, ?3, ?4, ?5, 'pending') \
-             ON CONFLICT (account_id, address) DO NOTHING";
+             ON CONFLICT DO NOTHING";
 
 /// Creates the development customer when it is missing.
 pub const BOOTSTRAP_CUSTOMER: &str =
@@ -193,6 +198,56 @@ pub const EXPENSE_TOTALS_BY_USER: &str = "SELECT e.user_id, u.display_name, e.cu
                  AND e.spent_on >= ?2 AND e.spent_on < ?3 \
                  GROUP BY e.user_id, e.currency \
                  ORDER BY e.currency, total_minor DESC, e.user_id";
+
+// Receipts forwarded by email.
+
+/// The route of an inbound address: `?1` address, compared without case.
+pub const EMAIL_ROUTE: &str = "SELECT customer_id, user_id FROM email_routes WHERE address = ?1";
+
+/// How many active email identities a customer has, and the user whose
+/// identity a mail's sender is: `?1` customer, `?2` sender address (compared
+/// without case) or NULL.
+pub const EMAIL_SENDER: &str = "SELECT (SELECT count(*) FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active') \
+                 AS identities, \
+                 (SELECT i.user_id FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active' \
+                 AND i.address = ?2 COLLATE NOCASE LIMIT 1) AS user_id";
+
+/// The active WhatsApp identity that hears about a customer's emailed
+/// receipts: `?1` customer, `?2` user or NULL. The identity that wrote last
+/// comes first, because its 24-hour window is the likeliest to be open, then
+/// the owner. `reminders::window_open` decides from `last_inbound_at` and
+/// `window_closed_at` whether a message may be sent.
+pub const WHATSAPP_LINK: &str = "SELECT i.id AS identity_id, i.user_id, i.address AS phone, \
+                 a.external_id AS phone_number_id, i.last_inbound_at, i.window_closed_at \
+                 FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 LEFT JOIN users u ON u.id = i.user_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'whatsapp' AND i.status = 'active' \
+                 AND (?2 IS NULL OR i.user_id = ?2) \
+                 ORDER BY coalesce(julianday(i.last_inbound_at), 0) DESC, \
+                 coalesce(u.role = 'owner', 0) DESC, i.created_at LIMIT 1";
+
+/// Emailed expenses that wait for a category, belong to user `?2` or to
+/// nobody, and were not offered on WhatsApp yet: `?1` customer, `?3` the
+/// most rows. Oldest first.
+pub const PENDING_EMAIL_EXPENSES: &str = "SELECT e.source_message_id, e.amount_minor, \
+                 e.currency, e.spent_on, e.description, e.merchant FROM expenses e \
+                 WHERE e.customer_id = ?1 AND e.source = 'email' \
+                 AND e.status = 'pending_category' AND (e.user_id IS NULL OR e.user_id = ?2) \
+                 AND NOT EXISTS (SELECT 1 FROM inbound_messages m \
+                 WHERE m.message_id = 'offered:' || e.source_message_id) \
+                 ORDER BY e.created_at LIMIT ?3";
+
+/// Marks a pending emailed expense as offered on WhatsApp, in the ledger:
+/// `?1` `offered:<source_message_id>`, `?2` customer. A second offer
+/// changes nothing.
+pub const INSERT_EMAIL_OFFERED: &str =
+    "INSERT INTO inbound_messages (message_id, customer_id, outcome) \
+             VALUES (?1, ?2, 'email_offered') ON CONFLICT (message_id) DO NOTHING";
 
 // Commands about recorded expenses: undo, edit, delete, the recent list, the
 // month summary and budgets. A user is matched with `IS`, so that a NULL

@@ -20,6 +20,7 @@ use crate::flow::{MerchantRule, NewExpense};
 use crate::model::{split_keywords, Category, Customer, Language};
 use crate::money::Currency;
 use crate::policy::{self, Entitlements, SubscriptionRow};
+use crate::reminders;
 use crate::sql;
 
 /// A customer's account on a channel, with the customer it belongs to.
@@ -665,6 +666,26 @@ pub struct WhatsAppLink {
     pub phone: String,
     /// The Kapso `phone_number_id` of the customer's WhatsApp account.
     pub phone_number_id: String,
+    /// When the identity last wrote, in the `created_at` format.
+    pub last_inbound_at: Option<String>,
+    /// When Kapso last answered 131047 (window closed) for the identity.
+    pub window_closed_at: Option<String>,
+}
+
+impl WhatsAppLink {
+    /// Returns whether WhatsApp accepts a free-form message to this identity
+    /// at `now` (Unix seconds), as reminders decide it.
+    pub fn window_open(&self, now: i64) -> bool {
+        let last = self
+            .last_inbound_at
+            .as_deref()
+            .and_then(reminders::timestamp);
+        let closed = self
+            .window_closed_at
+            .as_deref()
+            .and_then(reminders::timestamp);
+        reminders::window_open(last, closed, now)
+    }
 }
 
 /// An expense from an emailed receipt that waits for its category and was
@@ -689,10 +710,7 @@ impl Store {
     /// The route of an inbound address; addresses compare without case.
     pub async fn email_route(&self, address: &str) -> Result<Option<EmailRoute>, AppError> {
         let row = self
-            .prepare(
-                "SELECT customer_id, user_id FROM email_routes WHERE address = ?1",
-                &[text(address)],
-            )?
+            .prepare(sql::EMAIL_ROUTE, &[text(address)])?
             .first::<EmailRoute>(None)
             .await?;
         Ok(row)
@@ -706,17 +724,7 @@ impl Store {
         address: Option<&str>,
     ) -> Result<EmailSender, AppError> {
         let row = self
-            .prepare(
-                "SELECT (SELECT count(*) FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active') \
-                 AS identities, \
-                 (SELECT i.user_id FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'email' AND i.status = 'active' \
-                 AND i.address = ?2 COLLATE NOCASE LIMIT 1) AS user_id",
-                &[text(customer_id), optional(address)],
-            )?
+            .prepare(sql::EMAIL_SENDER, &[text(customer_id), optional(address)])?
             .first::<EmailSender>(None)
             .await?;
         Ok(row.unwrap_or(EmailSender {
@@ -725,25 +733,16 @@ impl Store {
         }))
     }
 
-    /// The active WhatsApp identity of `user_id`, or without a user, the
-    /// customer's owner first, then whoever wrote last.
+    /// Finds the active WhatsApp identity that hears about an emailed
+    /// receipt (`sql::WHATSAPP_LINK`): one of `user_id`'s, or without a user
+    /// any of the customer's, those that wrote within 24 hours first.
     pub async fn whatsapp_link(
         &self,
         customer_id: &str,
         user_id: Option<&str>,
     ) -> Result<Option<WhatsAppLink>, AppError> {
         let row = self
-            .prepare(
-                "SELECT i.id AS identity_id, i.user_id, i.address AS phone, \
-                 a.external_id AS phone_number_id FROM channel_identities i \
-                 JOIN channel_accounts a ON a.id = i.account_id \
-                 LEFT JOIN users u ON u.id = i.user_id \
-                 WHERE i.customer_id = ?1 AND a.kind = 'whatsapp' AND i.status = 'active' \
-                 AND (?2 IS NULL OR i.user_id = ?2) \
-                 ORDER BY coalesce(u.role = 'owner', 0) DESC, i.last_inbound_at DESC, \
-                 i.created_at LIMIT 1",
-                &[text(customer_id), optional(user_id)],
-            )?
+            .prepare(sql::WHATSAPP_LINK, &[text(customer_id), optional(user_id)])?
             .first::<WhatsAppLink>(None)
             .await?;
         Ok(row)
@@ -760,13 +759,7 @@ impl Store {
     ) -> Result<Vec<PendingEmailExpense>, AppError> {
         let rows = self
             .prepare(
-                "SELECT e.source_message_id, e.amount_minor, e.currency, e.spent_on, \
-                 e.description, e.merchant FROM expenses e \
-                 WHERE e.customer_id = ?1 AND e.source = 'email' \
-                 AND e.status = 'pending_category' AND (e.user_id IS NULL OR e.user_id = ?2) \
-                 AND NOT EXISTS (SELECT 1 FROM inbound_messages m \
-                 WHERE m.message_id = 'offered:' || e.source_message_id) \
-                 ORDER BY e.created_at LIMIT ?3",
+                sql::PENDING_EMAIL_EXPENSES,
                 &[
                     text(customer_id),
                     optional(user_id),
@@ -787,8 +780,7 @@ impl Store {
         source_id: &str,
     ) -> Result<D1PreparedStatement, AppError> {
         self.prepare(
-            "INSERT INTO inbound_messages (message_id, customer_id, outcome) \
-             VALUES (?1, ?2, 'email_offered') ON CONFLICT (message_id) DO NOTHING",
+            sql::INSERT_EMAIL_OFFERED,
             &[text(&offered_id(source_id)), text(customer_id)],
         )
     }

@@ -144,6 +144,10 @@ fn every_fixture_has_a_message_id() {
             .message_id
             .as_deref()
             .unwrap_or_else(|| panic!("{name}: no Message-ID"));
-        assert_eq!(email::ledger_id(&mail), format!("email:{id}"), "{name}");
+        assert_eq!(
+            email::ledger_id("casa", &mail),
+            format!("email:casa:{id}"),
+            "{name}"
+        );
     }
 }

@@ -1619,3 +1619,982 @@ fn logged_expenses_leave_out_recurring_ones() {
     .expect("typed expense");
     assert_eq!(logged(), 1);
 }
+
+// The channel layers, subscriptions and email routes, with the operator SQL
+// of db/ops/ run as tools/ops.mjs runs it (one statement per file, bound
+// parameters here).
+
+const CUSTOMER_CREATE: &str = include_str!("../db/ops/customer_create.sql");
+const USER_CREATE: &str = include_str!("../db/ops/user_create.sql");
+const NUMBER_LINK: &str = include_str!("../db/ops/number_link.sql");
+const IDENTITY_LINK: &str = include_str!("../db/ops/identity_link.sql");
+const SUBSCRIPTION_INSERT: &str = include_str!("../db/ops/subscription_insert.sql");
+const SUBSCRIPTION_SUPERSEDE: &str = include_str!("../db/ops/subscription_supersede.sql");
+const SUBSCRIPTION_TRIM: &str = include_str!("../db/ops/subscription_trim.sql");
+const EMAIL_ROUTE_CREATE: &str = include_str!("../db/ops/email_route_create.sql");
+const CUSTOMERS_LIST: &str = include_str!("../db/ops/customers_list.sql");
+const USERS_LIST: &str = include_str!("../db/ops/users_list.sql");
+const IDENTITIES_LIST: &str = include_str!("../db/ops/identities_list.sql");
+const NUMBERS_LIST: &str = include_str!("../db/ops/numbers_list.sql");
+const SUBSCRIPTIONS_LIST: &str = include_str!("../db/ops/subscriptions_list.sql");
+const EMAIL_ROUTES_LIST: &str = include_str!("../db/ops/email_routes_list.sql");
+
+/// Creates a customer with one WhatsApp number through the operator SQL.
+fn operator_customer(db: &Connection, customer: &str, phone_number_id: &str) {
+    db.execute(
+        CUSTOMER_CREATE,
+        params![customer, customer, "CLP", "es-CL", "America/Santiago", 0.75],
+    )
+    .expect("customer_create");
+    db.execute(
+        NUMBER_LINK,
+        params![
+            format!("acct-{phone_number_id}"),
+            customer,
+            phone_number_id,
+            None::<String>
+        ],
+    )
+    .expect("number_link");
+}
+
+/// Adds a user to a customer and links a phone to it on a number.
+fn operator_user(db: &Connection, customer: &str, user: &str, phone_number_id: &str, phone: &str) {
+    db.execute(USER_CREATE, params![user, customer, user, "member"])
+        .expect("user_create");
+    let linked = db
+        .execute(
+            IDENTITY_LINK,
+            params![
+                format!("ident-{user}-{phone}"),
+                phone_number_id,
+                user,
+                phone
+            ],
+        )
+        .expect("identity_link");
+    assert_eq!(linked, 1, "identity of {user}");
+}
+
+/// Records a subscription as `subscription:set` does: supersede, trim, insert.
+fn operator_subscription(
+    db: &Connection,
+    id: &str,
+    customer: &str,
+    status: &str,
+    period: (&str, &str),
+    limit: Option<i64>,
+) {
+    db.execute(SUBSCRIPTION_SUPERSEDE, params![customer, period.0])
+        .expect("subscription_supersede");
+    db.execute(SUBSCRIPTION_TRIM, params![customer, period.0])
+        .expect("subscription_trim");
+    db.execute(
+        SUBSCRIPTION_INSERT,
+        params![id, customer, "hogar", status, period.0, period.1, limit],
+    )
+    .expect("subscription_insert");
+}
+
+fn strings(db: &Connection, sql: &str, values: impl rusqlite::Params) -> Vec<String> {
+    column(db, sql, values, 0)
+}
+
+/// One text column of every row a query returns, in its order.
+fn column(db: &Connection, sql: &str, values: impl rusqlite::Params, index: usize) -> Vec<String> {
+    db.prepare(sql)
+        .expect("prepare")
+        .query_map(values, |row| row.get::<_, String>(index))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// The rows `sql::IDENTITY_BY_SENDER` returns, as (identity id, user id, status).
+fn identities_of(
+    db: &Connection,
+    account: &str,
+    phone: Option<&str>,
+    business_scoped_user_id: Option<&str>,
+) -> Vec<(String, Option<String>, String)> {
+    db.prepare(sql::IDENTITY_BY_SENDER)
+        .expect("prepare")
+        .query_map(params![account, phone, business_scoped_user_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn channel_kinds_are_whatsapp_and_email() {
+    let db = migrated();
+    assert_eq!(
+        strings(&db, "SELECT kind FROM channel_kinds ORDER BY kind", []),
+        ["email", "whatsapp"]
+    );
+    operator_customer(&db, "acme", "100");
+    let telegram = db.execute(
+        "INSERT INTO channel_accounts (id, customer_id, kind, external_id) VALUES ('t', 'acme', 'telegram', '1')",
+        [],
+    );
+    assert_eq!(
+        constraint_code(telegram),
+        Some(ErrorCode::ConstraintViolation)
+    );
+}
+
+#[test]
+fn customer_checks_reject_bad_settings() {
+    let db = migrated();
+    let cases = [
+        (
+            "lowercase currency",
+            params!["c1", "C", "clp", "es-CL", "America/Santiago", 0.75],
+        ),
+        (
+            "currency of four letters",
+            params!["c2", "C", "CLPX", "es-CL", "America/Santiago", 0.75],
+        ),
+        (
+            "locale without a language",
+            params!["c3", "C", "CLP", "-CL", "America/Santiago", 0.75],
+        ),
+        (
+            "empty time zone",
+            params!["c4", "C", "CLP", "es-CL", "", 0.75],
+        ),
+        (
+            "threshold over one",
+            params!["c5", "C", "CLP", "es-CL", "America/Santiago", 1.5],
+        ),
+        (
+            "negative threshold",
+            params!["c6", "C", "CLP", "es-CL", "America/Santiago", -0.1],
+        ),
+    ];
+    for (what, values) in cases {
+        let result = db.execute(CUSTOMER_CREATE, values);
+        assert_eq!(
+            constraint_code(result),
+            Some(ErrorCode::ConstraintViolation),
+            "{what}"
+        );
+    }
+    db.execute(
+        CUSTOMER_CREATE,
+        params!["ok", "Ok", "USD", "en-US", "America/New_York", 0.5],
+    )
+    .expect("valid customer");
+    let again = db.execute(
+        CUSTOMER_CREATE,
+        params!["ok", "Ok", "USD", "en-US", "America/New_York", 0.5],
+    );
+    assert_eq!(constraint_code(again), Some(ErrorCode::ConstraintViolation));
+}
+
+#[test]
+fn users_need_a_customer_and_a_known_role() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    let role = db.execute(USER_CREATE, params!["u1", "acme", "Ana", "admin"]);
+    assert_eq!(constraint_code(role), Some(ErrorCode::ConstraintViolation));
+    let customer = db.execute(USER_CREATE, params!["u2", "nobody", "Ana", "member"]);
+    assert_eq!(
+        constraint_code(customer),
+        Some(ErrorCode::ConstraintViolation)
+    );
+    db.execute(USER_CREATE, params!["u3", "acme", None::<String>, "owner"])
+        .expect("user without a name");
+}
+
+#[test]
+fn identities_stay_inside_one_customer() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_customer(&db, "casa", "200");
+    db.execute(USER_CREATE, params!["casa-ana", "casa", "Ana", "owner"])
+        .expect("user");
+    let insert = |id: &str,
+                  account: &str,
+                  customer: &str,
+                  user: Option<&str>,
+                  address: &str,
+                  bsuid: Option<&str>,
+                  status: &str| {
+        db.execute(
+            "INSERT INTO channel_identities (id, account_id, customer_id, user_id, address, business_scoped_user_id, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, account, customer, user, address, bsuid, status],
+        )
+    };
+    let cases = [
+        (
+            "account of one customer, user of another",
+            insert(
+                "i1",
+                "acct-100",
+                "acme",
+                Some("casa-ana"),
+                "569001",
+                None,
+                "active",
+            ),
+        ),
+        (
+            "customer that is not the account's",
+            insert(
+                "i2",
+                "acct-100",
+                "casa",
+                Some("casa-ana"),
+                "569001",
+                None,
+                "active",
+            ),
+        ),
+        (
+            "active without a user",
+            insert("i3", "acct-200", "casa", None, "569001", None, "active"),
+        ),
+        (
+            "unknown status",
+            insert(
+                "i4",
+                "acct-200",
+                "casa",
+                Some("casa-ana"),
+                "569001",
+                None,
+                "blocked",
+            ),
+        ),
+    ];
+    for (what, result) in cases {
+        assert_eq!(
+            constraint_code(result),
+            Some(ErrorCode::ConstraintViolation),
+            "{what}"
+        );
+    }
+
+    insert(
+        "i5",
+        "acct-200",
+        "casa",
+        Some("casa-ana"),
+        "569001",
+        Some("bsuid-1"),
+        "active",
+    )
+    .expect("identity");
+    let same_address = insert("i6", "acct-200", "casa", None, "569001", None, "pending");
+    assert_eq!(
+        constraint_code(same_address),
+        Some(ErrorCode::ConstraintViolation),
+        "one identity per address and number"
+    );
+    let same_bsuid = insert(
+        "i7",
+        "acct-200",
+        "casa",
+        None,
+        "569002",
+        Some("bsuid-1"),
+        "pending",
+    );
+    assert_eq!(
+        constraint_code(same_bsuid),
+        Some(ErrorCode::ConstraintViolation),
+        "one identity per business-scoped user id and number"
+    );
+    insert("i8", "acct-100", "acme", None, "569001", None, "pending")
+        .expect("the same phone on another number");
+}
+
+#[test]
+fn sender_resolves_to_exactly_one_customer_and_user() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_customer(&db, "casa", "200");
+    // One phone is a user of each customer, on that customer's number.
+    operator_user(&db, "acme", "acme-ana", "100", "56911112222");
+    operator_user(&db, "casa", "casa-ana", "200", "56911112222");
+    operator_user(&db, "casa", "casa-ben", "200", "56933334444");
+
+    for (number, customer, user) in [("100", "acme", "acme-ana"), ("200", "casa", "casa-ana")] {
+        let accounts: Vec<(String, String)> = db
+            .prepare(sql::ACCOUNT_BY_ADDRESS)
+            .expect("prepare")
+            .query_map(params!["whatsapp", number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            accounts,
+            [(format!("acct-{number}"), customer.to_owned())],
+            "number {number}"
+        );
+        let found = identities_of(&db, &accounts[0].0, Some("56911112222"), None);
+        assert_eq!(found.len(), 1, "number {number}");
+        assert_eq!(found[0].1.as_deref(), Some(user), "number {number}");
+        assert_eq!(found[0].2, "active");
+    }
+    let ben = identities_of(&db, "acct-200", Some("56933334444"), None);
+    assert_eq!(ben[0].1.as_deref(), Some("casa-ben"));
+    assert!(identities_of(&db, "acct-100", Some("56933334444"), None).is_empty());
+    let unknown = db.query_row(sql::ACCOUNT_BY_ADDRESS, params!["whatsapp", "300"], |r| {
+        r.get::<_, String>(0)
+    });
+    assert!(matches!(unknown, Err(rusqlite::Error::QueryReturnedNoRows)));
+    let wrong_kind = db.query_row(sql::ACCOUNT_BY_ADDRESS, params!["email", "100"], |r| {
+        r.get::<_, String>(0)
+    });
+    assert!(matches!(
+        wrong_kind,
+        Err(rusqlite::Error::QueryReturnedNoRows)
+    ));
+}
+
+#[test]
+fn active_identity_and_address_match_win() {
+    let db = migrated();
+    operator_customer(&db, "casa", "200");
+    db.execute(
+        sql::INSERT_PENDING_IDENTITY,
+        params!["p1", "acct-200", "casa", "bsuid-ben", "bsuid-ben"],
+    )
+    .expect("pending by business-scoped id");
+    operator_user(&db, "casa", "casa-ana", "200", "56911112222");
+    db.execute(
+        "UPDATE channel_identities SET business_scoped_user_id = 'bsuid-ana' WHERE address = '56911112222'",
+        [],
+    )
+    .expect("business-scoped id");
+
+    // A message that carries Ana's phone and Ben's business-scoped id still
+    // resolves to Ana: active first, then the address.
+    let found = identities_of(&db, "acct-200", Some("56911112222"), Some("bsuid-ben"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1.as_deref(), Some("casa-ana"));
+    // Without a phone, the business-scoped id finds the identity.
+    let by_bsuid = identities_of(&db, "acct-200", None, Some("bsuid-ana"));
+    assert_eq!(by_bsuid[0].1.as_deref(), Some("casa-ana"));
+    let pending = identities_of(&db, "acct-200", None, Some("bsuid-ben"));
+    assert_eq!(pending[0].2, "pending");
+}
+
+#[test]
+fn pending_sender_is_recorded_once_whatever_matches() {
+    let db = migrated();
+    operator_customer(&db, "casa", "200");
+    let record = |id: &str, address: &str, bsuid: Option<&str>| {
+        db.execute(
+            sql::INSERT_PENDING_IDENTITY,
+            params![id, "acct-200", "casa", address, bsuid],
+        )
+    };
+    assert_eq!(record("p1", "56955556666", Some("bsuid-1")), Ok(1));
+    assert_eq!(record("p2", "56955556666", None), Ok(0), "same address");
+    assert_eq!(
+        record("p3", "56977778888", Some("bsuid-1")),
+        Ok(0),
+        "same business-scoped id, new address"
+    );
+    assert_eq!(count(&db, "channel_identities"), 1);
+}
+
+#[test]
+fn identity_link_activates_a_pending_sender_of_the_same_customer() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_customer(&db, "casa", "200");
+    db.execute(
+        sql::INSERT_PENDING_IDENTITY,
+        params!["p1", "acct-100", "acme", "56955556666", None::<String>],
+    )
+    .expect("pending");
+    db.execute(USER_CREATE, params!["casa-ana", "casa", "Ana", "owner"])
+        .expect("user of casa");
+    let foreign = db
+        .execute(
+            IDENTITY_LINK,
+            params!["x1", "100", "casa-ana", "56955556666"],
+        )
+        .expect("link runs");
+    assert_eq!(foreign, 0, "a user of another customer is not linked");
+    let unknown_number = db
+        .execute(IDENTITY_LINK, params!["x2", "999", "casa-ana", "569"])
+        .expect("link runs");
+    assert_eq!(unknown_number, 0);
+
+    db.execute(USER_CREATE, params!["acme-bea", "acme", "Bea", "member"])
+        .expect("user of acme");
+    let linked = db
+        .execute(
+            IDENTITY_LINK,
+            params!["x3", "100", "acme-bea", "56955556666"],
+        )
+        .expect("link");
+    assert_eq!(linked, 1);
+    let (id, user, status): (String, Option<String>, String) = db
+        .query_row(
+            "SELECT id, user_id, status FROM channel_identities WHERE address = '56955556666'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("identity");
+    assert_eq!(id, "p1", "the pending row is updated, not duplicated");
+    assert_eq!(user.as_deref(), Some("acme-bea"));
+    assert_eq!(status, "active");
+}
+
+#[test]
+fn operator_listings_read_every_layer() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_user(&db, "acme", "acme-ana", "100", "56911112222");
+    db.execute(
+        sql::INSERT_PENDING_IDENTITY,
+        params!["p1", "acct-100", "acme", "56955556666", None::<String>],
+    )
+    .expect("pending");
+    operator_subscription(
+        &db,
+        "s1",
+        "acme",
+        "active",
+        ("2026-01-01T00:00:00Z", "2099-01-01T00:00:00Z"),
+        Some(30),
+    );
+    db.execute(
+        EMAIL_ROUTE_CREATE,
+        params!["Gastos@Acme.cl", "acme", "acme-ana"],
+    )
+    .expect("route");
+
+    let (users, numbers, subscription): (i64, i64, String) = db
+        .query_row(CUSTOMERS_LIST, [], |r| {
+            Ok((r.get(6)?, r.get(7)?, r.get(8)?))
+        })
+        .expect("customers_list");
+    assert_eq!((users, numbers), (1, 1));
+    assert_eq!(subscription, "hogar active until 2099-01-01T00:00:00Z");
+    let identity_statuses = column(&db, IDENTITIES_LIST, params!["acme"], 4);
+    assert_eq!(identity_statuses, ["pending", "active"], "pending first");
+    let (active, pending): (i64, i64) = db
+        .query_row(NUMBERS_LIST, [], |r| Ok((r.get(5)?, r.get(6)?)))
+        .expect("numbers_list");
+    assert_eq!((active, pending), (1, 1));
+    let user_rows = column(&db, USERS_LIST, params!["acme"], 4);
+    assert_eq!(user_rows, ["56911112222"]);
+    let current: i64 = db
+        .query_row(SUBSCRIPTIONS_LIST, params!["acme"], |r| r.get(7))
+        .expect("subscriptions_list");
+    assert_eq!(current, 1);
+    let route: String = db
+        .query_row(EMAIL_ROUTES_LIST, [], |r| r.get(0))
+        .expect("email_routes_list");
+    assert_eq!(route, "gastos@acme.cl", "stored lowercase");
+}
+
+#[test]
+fn current_subscription_is_the_running_one() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    let now = "2026-12-04T12:00:00.000Z";
+    let current = |db: &Connection| -> Option<(String, String)> {
+        db.query_row(sql::CURRENT_SUBSCRIPTION, params!["acme", now], |r| {
+            Ok((r.get(0)?, r.get(2)?))
+        })
+        .ok()
+    };
+    assert_eq!(current(&db), None, "no subscription");
+
+    let insert = |id: &str, status: &str, start: &str, end: &str| {
+        db.execute(
+            SUBSCRIPTION_INSERT,
+            params![id, "acme", "hogar", status, start, end, None::<i64>],
+        )
+        .expect("subscription")
+    };
+    insert(
+        "future",
+        "trialing",
+        "2027-01-01T00:00:00Z",
+        "2027-02-01T00:00:00Z",
+    );
+    assert_eq!(
+        current(&db),
+        Some(("future".into(), "trialing".into())),
+        "only a future one: the policy says not started"
+    );
+    insert(
+        "old",
+        "active",
+        "2025-01-01T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+    );
+    assert_eq!(
+        current(&db),
+        Some(("old".into(), "active".into())),
+        "a lapsed one is named before a future one"
+    );
+    insert(
+        "canceled",
+        "canceled",
+        "2026-11-01T00:00:00Z",
+        "2027-11-01T00:00:00Z",
+    );
+    assert_eq!(current(&db), Some(("canceled".into(), "canceled".into())));
+    insert(
+        "running",
+        "active",
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00.000Z",
+    );
+    assert_eq!(current(&db), Some(("running".into(), "active".into())));
+    // The end is exclusive, and julianday compares `…Z` with `….000Z`.
+    let at_end = db.query_row(
+        sql::CURRENT_SUBSCRIPTION,
+        params!["acme", "2027-01-01T00:00:00Z"],
+        |r| r.get::<_, String>(0),
+    );
+    assert_ne!(at_end.ok().as_deref(), Some("running"));
+}
+
+#[test]
+fn subscription_set_replaces_the_running_one() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_subscription(
+        &db,
+        "free",
+        "acme",
+        "active",
+        ("2026-11-01T00:00:00Z", "2026-12-31T00:00:00Z"),
+        Some(30),
+    );
+    operator_subscription(
+        &db,
+        "later",
+        "acme",
+        "trialing",
+        ("2027-03-01T00:00:00Z", "2027-04-01T00:00:00Z"),
+        None,
+    );
+    operator_subscription(
+        &db,
+        "hogar",
+        "acme",
+        "active",
+        ("2026-12-04T00:00:00Z", "2027-12-04T00:00:00Z"),
+        None,
+    );
+    let rows: Vec<(String, String, String)> = db
+        .prepare("SELECT id, status, current_period_end FROM subscriptions ORDER BY created_at, id")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let find = |id: &str| rows.iter().find(|row| row.0 == id).expect(id).clone();
+    assert_eq!(
+        find("free"),
+        (
+            "free".into(),
+            "active".into(),
+            "2026-12-04T00:00:00Z".into()
+        ),
+        "trimmed to the new start"
+    );
+    assert_eq!(find("later").1, "canceled", "starts after the new one");
+    assert_eq!(find("hogar").1, "active");
+    let current: String = db
+        .query_row(
+            sql::CURRENT_SUBSCRIPTION,
+            params!["acme", "2026-12-10T00:00:00Z"],
+            |r| r.get(0),
+        )
+        .expect("current");
+    assert_eq!(current, "hogar");
+}
+
+#[test]
+fn subscription_checks_reject_bad_rows() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    let cases = [
+        (
+            "uppercase plan",
+            params![
+                "s1",
+                "acme",
+                "Free",
+                "active",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "plan with a space",
+            params![
+                "s2",
+                "acme",
+                "free plan",
+                "active",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "unknown status",
+            params![
+                "s3",
+                "acme",
+                "free",
+                "paused",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "date without time",
+            params![
+                "s4",
+                "acme",
+                "free",
+                "active",
+                "2026-01-01",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "offset instead of Z",
+            params![
+                "s5",
+                "acme",
+                "free",
+                "active",
+                "2026-01-01T00:00:00-03:00",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "impossible time",
+            params![
+                "s6",
+                "acme",
+                "free",
+                "active",
+                "2026-01-01T25:99:00Z",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "end before start",
+            params![
+                "s7",
+                "acme",
+                "free",
+                "active",
+                "2027-01-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+        (
+            "negative limit",
+            params![
+                "s8",
+                "acme",
+                "free",
+                "active",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+                Some(-1_i64)
+            ],
+        ),
+        (
+            "unknown customer",
+            params![
+                "s9",
+                "nobody",
+                "free",
+                "active",
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+                None::<i64>
+            ],
+        ),
+    ];
+    for (what, values) in cases {
+        let result = db.execute(SUBSCRIPTION_INSERT, values);
+        assert_eq!(
+            constraint_code(result),
+            Some(ErrorCode::ConstraintViolation),
+            "{what}"
+        );
+    }
+    db.execute(
+        SUBSCRIPTION_INSERT,
+        params![
+            "ok",
+            "acme",
+            "free_2026",
+            "past_due",
+            "2026-01-01T00:00:00.000Z",
+            "2027-01-01T00:00:00Z",
+            Some(0_i64)
+        ],
+    )
+    .expect("valid subscription");
+}
+
+#[test]
+fn email_routes_keep_their_user_in_the_customer() {
+    let db = migrated();
+    operator_customer(&db, "acme", "100");
+    operator_customer(&db, "casa", "200");
+    db.execute(USER_CREATE, params!["casa-ana", "casa", "Ana", "owner"])
+        .expect("user");
+    let foreign = db.execute(
+        "INSERT INTO email_routes (address, customer_id, user_id) VALUES ('a@acme.cl', 'acme', 'casa-ana')",
+        [],
+    );
+    assert_eq!(
+        constraint_code(foreign),
+        Some(ErrorCode::ConstraintViolation),
+        "user of another customer"
+    );
+    let through_ops = db
+        .execute(EMAIL_ROUTE_CREATE, params!["a@acme.cl", "acme", "casa-ana"])
+        .expect("email_route_create runs");
+    assert_eq!(through_ops, 0, "the operator SQL writes nothing");
+    let unknown_customer = db
+        .execute(
+            EMAIL_ROUTE_CREATE,
+            params!["b@acme.cl", "nobody", None::<String>],
+        )
+        .expect("email_route_create runs");
+    assert_eq!(unknown_customer, 0);
+
+    db.execute(
+        EMAIL_ROUTE_CREATE,
+        params!["Ana@Casa.cl", "casa", "casa-ana"],
+    )
+    .expect("personal route");
+    db.execute(
+        EMAIL_ROUTE_CREATE,
+        params!["hogar@casa.cl", "casa", None::<String>],
+    )
+    .expect("household route");
+    let taken = db.execute(
+        EMAIL_ROUTE_CREATE,
+        params!["HOGAR@casa.cl", "acme", None::<String>],
+    );
+    assert_eq!(
+        constraint_code(taken),
+        Some(ErrorCode::ConstraintViolation),
+        "an address routes to one customer"
+    );
+    let (customer, user): (String, Option<String>) = db
+        .query_row(sql::EMAIL_ROUTE, params!["ANA@casa.CL"], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("case-insensitive route");
+    assert_eq!(
+        (customer.as_str(), user.as_deref()),
+        ("casa", Some("casa-ana"))
+    );
+    let missing = db.query_row(sql::EMAIL_ROUTE, params!["otro@casa.cl"], |r| {
+        r.get::<_, String>(0)
+    });
+    assert!(matches!(missing, Err(rusqlite::Error::QueryReturnedNoRows)));
+}
+
+#[test]
+fn email_sender_matches_email_identities_only() {
+    let db = migrated();
+    operator_customer(&db, "casa", "200");
+    operator_user(&db, "casa", "casa-ana", "200", "56911112222");
+    let sender = |address: Option<&str>| -> (i64, Option<String>) {
+        db.query_row(sql::EMAIL_SENDER, params!["casa", address], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("email sender")
+    };
+    assert_eq!(
+        sender(Some("ana@correo.cl")),
+        (0, None),
+        "no email identities"
+    );
+    db.execute(
+        "INSERT INTO channel_accounts (id, customer_id, kind, external_id) VALUES ('mail-casa', 'casa', 'email', 'hogar@casa.cl')",
+        [],
+    )
+    .expect("email account");
+    db.execute(
+        "INSERT INTO channel_identities (id, account_id, customer_id, user_id, address) \
+         VALUES ('mail-ana', 'mail-casa', 'casa', 'casa-ana', 'ana@correo.cl')",
+        [],
+    )
+    .expect("email identity");
+    assert_eq!(sender(Some("ANA@correo.cl")), (1, Some("casa-ana".into())));
+    assert_eq!(sender(Some("otro@correo.cl")), (1, None));
+    assert_eq!(sender(None), (1, None));
+    // A phone number is not an email identity, even as an address.
+    assert_eq!(sender(Some("56911112222")), (1, None));
+}
+
+#[test]
+fn whatsapp_link_prefers_the_latest_writer() {
+    let db = migrated();
+    operator_customer(&db, "casa", "200");
+    operator_user(&db, "casa", "casa-ana", "200", "56911112222");
+    operator_user(&db, "casa", "casa-ben", "200", "56933334444");
+    db.execute("UPDATE users SET role = 'owner' WHERE id = 'casa-ana'", [])
+        .expect("owner");
+    let link = |user: Option<&str>| -> Option<(String, String, Option<String>)> {
+        db.query_row(sql::WHATSAPP_LINK, params!["casa", user], |r| {
+            Ok((r.get(1)?, r.get(3)?, r.get(4)?))
+        })
+        .ok()
+    };
+    let identity_of = |user: &str| -> String {
+        db.query_row(
+            "SELECT id FROM channel_identities WHERE user_id = ?1",
+            params![user],
+            |r| r.get(0),
+        )
+        .expect("identity")
+    };
+
+    let nobody_wrote = link(None).expect("a link");
+    assert_eq!(nobody_wrote.0, "casa-ana", "nobody wrote: the owner");
+    assert_eq!(nobody_wrote.1, "200");
+    assert_eq!(nobody_wrote.2, None);
+
+    db.execute(sql::TOUCH_IDENTITY, params![identity_of("casa-ben")])
+        .expect("touch");
+    let ben_wrote = link(None).expect("a link");
+    assert_eq!(
+        ben_wrote.0, "casa-ben",
+        "the latest writer before the owner"
+    );
+    assert!(ben_wrote.2.is_some(), "last_inbound_at is stamped");
+
+    db.execute(
+        "UPDATE channel_identities SET last_inbound_at = '2026-01-01T00:00:00.000Z' WHERE user_id = 'casa-ben'",
+        [],
+    )
+    .expect("age");
+    db.execute(sql::TOUCH_IDENTITY, params![identity_of("casa-ana")])
+        .expect("touch");
+    assert_eq!(link(None).map(|l| l.0).as_deref(), Some("casa-ana"));
+    assert_eq!(
+        link(Some("casa-ben")).map(|l| l.0).as_deref(),
+        Some("casa-ben"),
+        "a route's user is sent to even when another wrote later"
+    );
+    assert_eq!(link(Some("nobody")), None);
+}
+
+#[test]
+fn pending_email_expenses_are_offered_once() {
+    let db = migrated();
+    bootstrap(&db, "casa", "200", "56911112222");
+    db.execute(USER_CREATE, params!["casa-ben", "casa", "Ben", "member"])
+        .expect("user");
+    let email_expense = |source_id: &str, user: Option<&str>, status: &str| {
+        db.execute(
+            sql::INSERT_EXPENSE,
+            params![
+                format!("exp-{source_id}"),
+                "casa",
+                user,
+                9_990_i64,
+                "CLP",
+                "2026-12-01",
+                "Tu boleta",
+                "xyzzy",
+                (status == "completed").then_some("casa-cat-0"),
+                status,
+                0.0_f64,
+                "keyword",
+                "email",
+                source_id
+            ],
+        )
+        .expect("email expense")
+    };
+    email_expense("email:casa:a#1", None, "pending_category");
+    email_expense("email:casa:b#1", Some("casa-ben"), "pending_category");
+    email_expense("email:casa:c#1", None, "completed");
+    insert_expense(&db, "casa", "wamid.p#1", "pending_category", None).expect("whatsapp");
+    let pending =
+        |user: Option<&str>| strings(&db, sql::PENDING_EMAIL_EXPENSES, params!["casa", user, 10]);
+    assert_eq!(pending(None), ["email:casa:a#1"], "the household's only");
+    assert_eq!(
+        pending(Some("casa-ben")),
+        ["email:casa:a#1", "email:casa:b#1"]
+    );
+    for _ in 0..2 {
+        db.execute(
+            sql::INSERT_EMAIL_OFFERED,
+            params!["offered:email:casa:a#1", "casa"],
+        )
+        .expect("offered");
+    }
+    assert_eq!(pending(Some("casa-ben")), ["email:casa:b#1"]);
+    assert!(strings(
+        &db,
+        sql::PENDING_EMAIL_EXPENSES,
+        params!["other", None::<String>, 10]
+    )
+    .is_empty());
+}
+
+#[test]
+fn expenses_created_between_counts_one_customer() {
+    let db = migrated();
+    bootstrap(&db, "acme", "100", "56911112222");
+    bootstrap(&db, "casa", "200", "56933334444");
+    insert_expense(&db, "acme", "wamid.1#1", "pending_category", None).expect("one");
+    insert_expense(&db, "acme", "wamid.2#1", "completed", Some("acme-cat-0")).expect("two");
+    insert_expense(&db, "acme", "wamid.3#1", "pending_category", None).expect("three");
+    insert_expense(&db, "casa", "wamid.4#1", "pending_category", None).expect("casa");
+    db.execute(
+        "UPDATE expenses SET status = 'deleted' WHERE source_message_id = 'wamid.3#1'",
+        [],
+    )
+    .expect("delete");
+    db.execute(
+        "UPDATE expenses SET created_at = '2026-10-31T23:59:59.999Z' WHERE source_message_id = 'wamid.2#1'",
+        [],
+    )
+    .expect("last month");
+    let counted = |from: &str, to: &str| -> i64 {
+        db.query_row(
+            sql::EXPENSES_CREATED_BETWEEN,
+            params!["acme", from, to],
+            |r| r.get(0),
+        )
+        .expect("count")
+    };
+    assert_eq!(
+        counted("2026-11-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z"),
+        1
+    );
+    assert_eq!(
+        counted("2026-10-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z"),
+        2
+    );
+}

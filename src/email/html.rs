@@ -40,6 +40,11 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 /// Elements that are cells of a line.
 const CELL_TAGS: &[&str] = &["td", "th"];
+/// What goes before a table cell so that cells read as words of one line.
+/// A plain space is dropped by mail-parser 0.11 between `</strong></td>`
+/// and an entity such as `&pound;`, which glued `Total` to `£12.35`; a
+/// numeric entity is always decoded to its own space.
+const CELL_SEPARATOR: &str = "&#32;";
 
 /// Converts an HTML body to text lines.
 pub fn html_to_text(html: &str) -> String {
@@ -76,7 +81,7 @@ fn mark_blocks(html: &str) -> String {
         {
             out.push_str("<br>");
         } else if CELL_TAGS.iter().any(|cell| name.eq_ignore_ascii_case(cell)) {
-            out.push(' ');
+            out.push_str(CELL_SEPARATOR);
         }
         out.push('<');
         rest = &tag[1..];
@@ -107,6 +112,19 @@ mod tests {
             html_to_text(html),
             "Subtotal $10.000\nPropina $1.000\nTotal $11.000"
         );
+    }
+
+    #[test]
+    fn cells_stay_apart_around_bold_text_and_entities() {
+        // Without CELL_SEPARATOR, mail-parser glues these into `Total£12.35`.
+        let cases = [
+            "<tr><td><strong>Total</strong></td><td><strong>&pound;12.35</strong></td></tr>",
+            "<tr><td><strong>Total</strong></td><td>&pound;12.35</td></tr>",
+            "<tr><td>Total</td><td><strong>&pound;12.35</strong></td></tr>",
+        ];
+        for html in cases {
+            assert_eq!(html_to_text(html), "Total £12.35", "{html}");
+        }
     }
 
     #[test]

@@ -26,14 +26,17 @@ pub use receipt::{extract, Receipt, ReceiptContext, ReceiptError};
 /// even with inline images; anything larger is rejected before it is parsed.
 pub const MAX_RAW_BYTES: usize = 5 * 1024 * 1024;
 
-/// The ledger id of a mail in `inbound_messages`: `email:<Message-ID>`.
+/// The ledger id of a mail in `inbound_messages`:
+/// `email:<customer id>:<Message-ID>`.
 ///
-/// A mail without a Message-ID gets a digest of its sender, date, subject
-/// and text instead, so a second delivery of the same mail is still a
-/// duplicate.
-pub fn ledger_id(mail: &Mail) -> String {
+/// The customer is part of it because the sender chooses the Message-ID: a
+/// mail to one customer must never make another customer's receipt a
+/// duplicate. A mail without a Message-ID gets a digest of its sender, date,
+/// subject and text instead, so a second delivery of the same mail is still
+/// a duplicate.
+pub fn ledger_id(customer_id: &str, mail: &Mail) -> String {
     match mail.message_id.as_deref() {
-        Some(id) => format!("email:{id}"),
+        Some(id) => format!("email:{customer_id}:{id}"),
         None => {
             let mut digest = Sha256::new();
             for part in [
@@ -48,13 +51,16 @@ pub fn ledger_id(mail: &Mail) -> String {
                 digest.update(part.as_bytes());
                 digest.update([0]);
             }
-            format!("email:sha256-{}", hex::encode(&digest.finalize()[..16]))
+            format!(
+                "email:{customer_id}:sha256-{}",
+                hex::encode(&digest.finalize()[..16])
+            )
         }
     }
 }
 
 /// The `source_message_id` of the one expense a mail yields:
-/// `email:<Message-ID>#1`.
+/// `email:<customer id>:<Message-ID>#1`.
 pub fn source_id(ledger_id: &str) -> String {
     format!("{ledger_id}#1")
 }
@@ -129,9 +135,11 @@ mod tests {
 
     #[test]
     fn ledger_id_uses_message_id() {
-        let id = ledger_id(&mail(Some("abc@uber.com"), "Tu viaje"));
-        assert_eq!(id, "email:abc@uber.com");
-        assert_eq!(source_id(&id), "email:abc@uber.com#1");
+        let id = ledger_id("casa", &mail(Some("abc@uber.com"), "Tu viaje"));
+        assert_eq!(id, "email:casa:abc@uber.com");
+        assert_eq!(source_id(&id), "email:casa:abc@uber.com#1");
+        let other = ledger_id("acme", &mail(Some("abc@uber.com"), "Tu viaje"));
+        assert_ne!(id, other, "one Message-ID at two customers");
     }
 
     #[test]
@@ -177,11 +185,11 @@ mod tests {
 
     #[test]
     fn ledger_id_without_message_id_is_stable() {
-        let first = ledger_id(&mail(None, "Tu viaje"));
-        let again = ledger_id(&mail(None, "Tu viaje"));
-        let other = ledger_id(&mail(None, "Otro viaje"));
+        let first = ledger_id("casa", &mail(None, "Tu viaje"));
+        let again = ledger_id("casa", &mail(None, "Tu viaje"));
+        let other = ledger_id("casa", &mail(None, "Otro viaje"));
         assert_eq!(first, again);
         assert_ne!(first, other);
-        assert!(first.starts_with("email:sha256-"), "{first}");
+        assert!(first.starts_with("email:casa:sha256-"), "{first}");
     }
 }

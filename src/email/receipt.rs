@@ -406,6 +406,13 @@ fn mark_of(window: &str) -> Mark {
     }
 }
 
+/// Whether a number ends in one or two decimals after a point (`23.45`,
+/// `1,234.5`), the way US dollars are written.
+fn has_point_cents(number: &str) -> bool {
+    let decimals = number.rsplit_once('.').map(|(_, tail)| tail.len());
+    matches!(decimals, Some(1 | 2)) && decimal_mark_of(number) == Some(DecimalMark::Point)
+}
+
 /// How numbers of a mail are separated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DecimalMark {
@@ -504,10 +511,14 @@ fn money_context<'a>(
 ) -> ParseContext<'a> {
     let mut explicit: Vec<(Currency, usize)> = Vec::new();
     let (mut comma, mut point) = (0, 0);
+    let mut dollar_cents = false;
     for line in lines {
         for candidate in candidates(line) {
             if candidate.mark == Mark::Bare {
                 continue;
+            }
+            if candidate.mark == Mark::Local && has_point_cents(&candidate.number) {
+                dollar_cents = true;
             }
             if let Mark::Explicit(currency) = candidate.mark {
                 match explicit.iter_mut().find(|(c, _)| *c == currency) {
@@ -526,9 +537,17 @@ fn money_context<'a>(
         .iter()
         .max_by_key(|(_, count)| *count)
         .map(|(currency, _)| *currency);
+    // A `$` amount with cents (`$23.45`) cannot be in a currency without
+    // minor units (CLP, COP). From a sender without a country domain, such
+    // as a `.com` store, it is in US dollars.
+    let home = if dollar_cents && context.home_currency.exponent() == 0 {
+        Currency::Usd
+    } else {
+        context.home_currency
+    };
     let currency = named
         .or_else(|| sender_domain.and_then(domain_currency))
-        .unwrap_or(context.home_currency);
+        .unwrap_or(home);
 
     let mail_mark = match comma.cmp(&point) {
         std::cmp::Ordering::Greater => Some(DecimalMark::Comma),
@@ -904,6 +923,37 @@ mod tests {
         assert_eq!(
             total_of(text, "es-CL", Currency::Clp),
             Some(Money::new(24_550, Currency::Mxn))
+        );
+        assert_eq!(
+            total_of("Subtotal £12.85\nTotal £12.35", "es-CL", Currency::Clp),
+            Some(Money::new(1_235, Currency::Gbp))
+        );
+    }
+
+    #[test]
+    fn dollar_cents_are_us_dollars_for_a_peso_without_cents() {
+        // A Chilean or Colombian customer forwarding a `.com` receipt; read
+        // as pesos, `$23.45` became CLP 23.450.
+        let text = "Order total: $23.45\nItems $20.00\nTax $3.45";
+        for home in [Currency::Clp, Currency::Cop] {
+            assert_eq!(
+                total_of(text, "es-CL", home),
+                Some(Money::new(2_345, Currency::Usd)),
+                "{home:?}"
+            );
+        }
+        // Pesos with thousands, and pesos that have cents, stay pesos.
+        assert_eq!(
+            total_of("Total $23.450", "es-CL", Currency::Clp),
+            Some(Money::new(23_450, Currency::Clp))
+        );
+        assert_eq!(
+            total_of("Total $245.50", "es-MX", Currency::Mxn),
+            Some(Money::new(24_550, Currency::Mxn))
+        );
+        assert_eq!(
+            total_of("Total $ 4.232,56", "es-AR", Currency::Ars),
+            Some(Money::new(423_256, Currency::Ars))
         );
     }
 

@@ -56,7 +56,7 @@ impl Mark {
     }
 }
 
-/// Reads a currency symbol token (`$`, `US$`, `€`), folded.
+/// Reads a currency symbol token (`$`, `US$`, `€`, `£`), folded.
 pub(super) fn symbol_mark(folded: &str) -> Option<Mark> {
     let mark = match folded {
         "$" => Mark::Dollar,
@@ -69,6 +69,7 @@ pub(super) fn symbol_mark(folded: &str) -> Option<Mark> {
         "$u" => Mark::Explicit(Currency::Uyu),
         "s/" => Mark::Explicit(Currency::Pen),
         "€" => Mark::Explicit(Currency::Eur),
+        "£" => Mark::Explicit(Currency::Gbp),
         _ => return None,
     };
     Some(mark)

@@ -44,9 +44,9 @@ impl Token<'_> {
 
 /// Currency symbols, longest first so that `US$` wins over `$`. Symbols that
 /// start with a letter only match at the start of a word.
-const SYMBOLS: [&str; 16] = [
+const SYMBOLS: [&str; 17] = [
     "usd$", "mxn$", "clp$", "cop$", "col$", "us$", "u$s", "u$d", "mx$", "ar$", "cl$", "r$", "$u",
-    "s/", "$", "€",
+    "s/", "$", "€", "£",
 ];
 
 /// Splits `line` into tokens.
@@ -231,6 +231,7 @@ mod tests {
             ("US$20", "US$"),
             ("u$s 20", "u$s"),
             ("€5", "€"),
+            ("£12.35", "£"),
             ("R$ 30", "R$"),
             ("S/ 25", "S/"),
         ];

@@ -368,7 +368,10 @@ describe("without the CONVERSATION_STATE_KV binding", () => {
     // Nothing listens on this port, so Sentry refuses the connection.
     sentryPort = await freePort();
     bare = await startWorker({
-      withoutBindings: ["CONVERSATION_STATE_KV"],
+      variant: (config) => {
+        const development = config.env.development;
+        development.kv_namespaces = development.kv_namespaces.filter((kv) => kv.binding !== "CONVERSATION_STATE_KV");
+      },
       vars: { SENTRY_DSN: `http://e2epublic@127.0.0.1:${sentryPort}/42` },
     });
   });

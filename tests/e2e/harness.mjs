@@ -80,6 +80,28 @@ export function wrangler(args, { env = {} } = {}) {
   return result.stdout;
 }
 
+/**
+ * Runs a command without blocking the event loop, so that the loopback
+ * mocks in this process keep answering the worker meanwhile. Resolves with
+ * stdout; rejects with the output when the command exits non-zero.
+ */
+function runAsync(command, args, { timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${path.basename(command)} ${args.join(" ")} failed (${code}):\n${stdout}\n${stderr}`));
+    });
+  });
+}
+
 /** Waits until `check()` returns a truthy value, polling every 100 ms. */
 export async function waitFor(check, { timeoutMs = 10_000, what = "condition" } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -133,65 +155,63 @@ export function choiceMessage({ id = `wamid.e2e.${randomUUID()}`, from = SENDER,
   };
 }
 
-/** Removes line and block comments outside strings, so JSONC parses as JSON. */
-function stripJsonComments(text) {
+/**
+ * Removes the comments of a JSONC text (strings are copied unchanged, so a
+ * `//` inside a URL stays), leaving JSON.
+ */
+export function stripJsonComments(text) {
   let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === "\\") out += text[++i];
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end;
+    } else if (char === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i += 1;
       out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
+    } else if (char === "/" && text[i + 1] === "*") {
       i = text.indexOf("*/", i + 2) + 1;
     } else {
-      out += c;
+      out += char;
     }
   }
   return out;
 }
 
 /**
- * Writes a copy of wrangler.jsonc into `dir` without the named bindings (in
- * every environment), with its paths made absolute; returns its path.
+ * Writes a variant of wrangler.jsonc into `dir`: `change(config)` edits the
+ * parsed configuration (for example deletes a binding of
+ * `config.env.development`). Paths are made absolute, because the file
+ * lives outside the repository.
  */
-function configWithout(dir, bindings) {
+function writeVariantConfig(dir, change) {
   const config = JSON.parse(stripJsonComments(readFileSync(path.join(ROOT, "wrangler.jsonc"), "utf8")));
   delete config.$schema;
   config.main = path.join(ROOT, config.main);
-  config.build = { ...config.build, command: `bash ${path.join(ROOT, "scripts", "build")}`, watch_dir: path.join(ROOT, "src") };
+  config.build = { ...config.build, command: `bash ${path.join(ROOT, "scripts", "build")}`, cwd: ROOT, watch_dir: path.join(ROOT, "src") };
   for (const scope of [config, ...Object.values(config.env ?? {})]) {
-    for (const key of ["kv_namespaces", "d1_databases", "services"]) {
-      if (scope[key]) scope[key] = scope[key].filter((binding) => !bindings.includes(binding.binding));
-    }
-    for (const database of scope.d1_databases ?? []) {
-      database.migrations_dir = path.join(ROOT, database.migrations_dir);
-    }
+    for (const database of scope.d1_databases ?? []) database.migrations_dir = path.join(ROOT, database.migrations_dir);
   }
-  const file = path.join(dir, "wrangler.json");
+  change(config);
+  const file = path.join(dir, "wrangler.variant.json");
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
 
 /**
- * Starts mocks and the worker. `vars` override wrangler vars (strings);
- * `withoutBindings` names bindings (such as `CONVERSATION_STATE_KV`) to
- * leave out of the configuration, as a misconfigured deployment would.
+ * Starts mocks and the worker. `vars` override wrangler vars (strings; an
+ * empty string unsets a var for the worker). `variant(config)`, when given,
+ * edits a copy of wrangler.jsonc that the worker runs with instead.
  * Returns a handle; call stop() at the end.
  */
-export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
+export async function startWorker({ vars = {}, variant } = {}) {
   const mocks = await startMockApis();
   const dir = mkdtempSync(path.join(os.tmpdir(), "misgastos-e2e-"));
   const state = path.join(dir, "state");
   mkdirSync(state);
-  const config = withoutBindings.length > 0 ? configWithout(dir, withoutBindings) : "wrangler.jsonc";
+  const configFile = variant ? writeVariantConfig(dir, variant) : "wrangler.jsonc";
 
   const standinConfig = path.join(dir, "ai-standin.jsonc");
   const standinVars = { AI_STANDIN_URL: `${mocks.url}/ai/run` };
@@ -227,7 +247,7 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
   };
   const args = [
     "dev",
-    "-c", config,
+    "-c", configFile,
     "-c", standinConfig,
     "--env", "development",
     "--persist-to", state,
@@ -328,6 +348,38 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
       });
       return result.status === 0 ? result.stdout : null;
     },
+    // The methods below run wrangler without blocking the event loop. A
+    // synchronous call stalls the mocks, so the worker's replies time out,
+    // and a kept-alive connection to the worker may be closed meanwhile.
+    /** `execute`, asynchronously. */
+    executeAsync(sql) {
+      return runAsync(path.join(BIN, "wrangler"), ["d1", "execute", "DB", "--local", "--env", "development", "--persist-to", state, "--command", sql]);
+    },
+    /** `kvKeys`, asynchronously. */
+    async kvKeysAsync(binding = "CONVERSATION_STATE_KV") {
+      const out = await runAsync(path.join(BIN, "wrangler"), ["kv", "key", "list", "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+      return JSON.parse(out.slice(out.indexOf("[")));
+    },
+    /** `kvGet`, asynchronously: the value as text, or null when the key is missing. */
+    async kvGetAsync(key, binding = "CONVERSATION_STATE_KV") {
+      try {
+        return await runAsync(path.join(BIN, "wrangler"), ["kv", "key", "get", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state, "--text"]);
+      } catch {
+        return null;
+      }
+    },
+    /** Writes a KV value through wrangler, as an operator would. */
+    kvPutAsync(key, value, binding = "CONVERSATION_STATE_KV") {
+      return runAsync(path.join(BIN, "wrangler"), ["kv", "key", "put", key, value, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+    },
+    /**
+     * Runs an operator command of tools/ops.mjs on this worker's local D1 and
+     * KV, as the RUNBOOK shows it with --local. Resolves with stdout; rejects
+     * with the output when the command fails.
+     */
+    ops(...args) {
+      return runAsync(process.execPath, [path.join(ROOT, "tools", "ops.mjs"), ...args, "--local", "--env", "development", "--persist-to", state]);
+    },
     /** Deletes a KV key through wrangler, as its TTL would. */
     kvDelete(key, binding = "CONVERSATION_STATE_KV") {
       return wrangler(["kv", "key", "delete", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
@@ -366,6 +418,38 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
       return mocks.requests.filter((r) => r.service === "telegram");
     },
     /**
+     * POSTs a mail to /webhooks/email: a string or Buffer is sent as
+     * message/rfc822, an object as JSON. `bearer` null sends no
+     * Authorization header; `query` adds URL parameters such as `to`.
+     */
+    async sendEmail(body, { bearer = EMAIL_SECRET, query = {}, headers = {} } = {}) {
+      const raw = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const contentType = typeof body === "string" || Buffer.isBuffer(body) ? "message/rfc822" : "application/json";
+      const allHeaders = { "content-type": contentType, ...headers };
+      if (bearer !== null) allHeaders.authorization = `Bearer ${bearer}`;
+      const target = new URL(`${url}/webhooks/email`);
+      for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+      const response = await fetch(target, { method: "POST", headers: allHeaders, body: raw });
+      const text = await response.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      return { status: response.status, text, json };
+    },
+    /**
+     * Delivers a raw message to the worker's `#[event(email)]` handler
+     * through wrangler dev's local trigger. wrangler refuses a message
+     * without a Message-ID header.
+     */
+    async emailEvent(raw, { from, to }) {
+      const target = new URL(`${url}/cdn-cgi/handler/email`);
+      target.searchParams.set("from", from);
+      target.searchParams.set("to", to);
+      const response = await fetch(target, { method: "POST", body: raw });
+      return { status: response.status, text: await response.text() };
+    },
+    /**
      * Runs the scheduled handler through wrangler's local trigger
      * (`/cdn-cgi/local/scheduled`) as the cron `cron` firing at `time`
      * (a Date or ms; now by default). Resolves once the handler has finished.
@@ -379,6 +463,11 @@ export async function startWorker({ vars = {}, withoutBindings = [] } = {}) {
       return JSON.parse(text);
     },
     async stop() {
+      // MISGASTOS_E2E_LOG=<dir> keeps each worker's output for debugging.
+      if (process.env.MISGASTOS_E2E_LOG) {
+        mkdirSync(process.env.MISGASTOS_E2E_LOG, { recursive: true });
+        writeFileSync(path.join(process.env.MISGASTOS_E2E_LOG, `wrangler-${port}.log`), output.join("\n"));
+      }
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {}
