@@ -1,4 +1,5 @@
-//! HTTP routes: `/health`, `/webhooks/whatsapp` and `/webhooks/email`.
+//! HTTP routes: `/health`, `/webhooks/whatsapp`, `/webhooks/email` and the
+//! export links under `/exports/`.
 
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
@@ -8,6 +9,8 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::kapso::Delivery;
+use crate::privacy;
+use crate::privacy_runner;
 use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
@@ -33,6 +36,9 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         (worker::Method::Get, "/health") => return health(&env).await,
         (worker::Method::Post, "/webhooks/whatsapp") => whatsapp_webhook(req, &env, &ctx).await,
         (worker::Method::Post, "/webhooks/email") => email_runner::webhook(req, &env, &ctx).await,
+        (worker::Method::Get, export) if export.starts_with(privacy::export::PATH_PREFIX) => {
+            privacy_runner::serve_export(&req, &env).await
+        }
         (method, "/health" | "/webhooks/whatsapp" | "/webhooks/email") => {
             tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
             return Response::error("method not allowed", 405);

@@ -30,6 +30,7 @@ use crate::logging::sender_hash;
 use crate::model::Language;
 use crate::money::{Currency, Money};
 use crate::platform;
+use crate::privacy_runner;
 use crate::reply;
 use crate::runner::{self, Recipient};
 use crate::store::{Commit, EmailRoute, Store, WhatsAppLink};
@@ -389,7 +390,16 @@ pub async fn handle(
             .unwrap_or_default(),
     );
     let user_id = route.user_id.clone().or(sender_user);
-    let link = store.whatsapp_link(customer_id, user_id.as_deref()).await?;
+    let mut link = store.whatsapp_link(customer_id, user_id.as_deref()).await?;
+    // Telling the user about a mail is not a reply to anything they wrote on
+    // WhatsApp. Without consent the expense waits as if nobody were linked,
+    // and its question is asked on their next message.
+    if let Some(found) = &link {
+        let user = found.user_id.as_deref();
+        if !privacy_runner::proactive_allowed(&store, customer_id, user, "email_receipt").await {
+            link = None;
+        }
+    }
     let language = Language::of_locale(&customer.locale);
 
     let Some(parsed) = parsed else {
