@@ -6,7 +6,9 @@
 //! the level the event is logged at. The names are stable: dashboards and the
 //! operators' filters depend on them, so rename one only with the RUNBOOK.
 //!
-//! Fields common to the message events: `message_id` (the WhatsApp wamid),
+//! Fields common to the message events: `message_id` (the WhatsApp wamid, or
+//! its `wamid~` pseudonym when it encodes a phone number, as
+//! [`crate::logging::RedactWamids`] writes it),
 //! `customer_id` once the sender is resolved, and `sender`, a keyed hash of the
 //! phone number ([`crate::logging::sender_hash`]). No event carries a secret,
 //! a signature, a phone number or a message text.
@@ -176,6 +178,6 @@ pub const EXPORT_LINK_REJECTED: &str = "privacy.export_link_rejected";
 /// `completed`, `kept`, `expired`; a completed one has `mode`, `expenses`,
 /// `identities`, `ledger_rows`).
 pub const DELETION: &str = "privacy.deletion";
-/// warn: a deleted user's conversation state could not be removed from KV;
-/// it expires with its TTL.
+/// warn: a deleted user's conversation state could not be removed from KV
+/// (field `key`); it expires with its TTL.
 pub const DELETION_STATE_FAILED: &str = "privacy.deletion_state_failed";

@@ -1,12 +1,13 @@
 //! Personal data: opting out of messages that are not replies, exporting what
 //! is kept about a user, and deleting it.
 //!
-//! This module is pure, like [`crate::flow`]: it recognises the commands and
-//! the deletion buttons, decides the statements a deletion runs (their SQL is
-//! in `db/ops/privacy_*.sql`, shared with `scripts/privacy.mjs`), finds the
-//! WhatsApp message ids that encode a phone number, and with [`export`] and
-//! [`texts`] renders exports and replies. `privacy_store` reads and writes D1
-//! and KV, and `privacy_runner` answers the commands and serves export links.
+//! This module is pure, like [`crate::flow`]. It recognises the commands and
+//! the deletion buttons, and decides the statements a deletion runs. Their
+//! SQL is in `db/ops/privacy_*.sql`, shared with `scripts/privacy.mjs`. It
+//! also finds the WhatsApp message ids that encode a phone number, and with
+//! [`export`] and [`texts`] renders exports and replies. `privacy_store`
+//! reads and writes D1 and KV, and `privacy_runner` performs the commands
+//! and serves export links.
 //!
 //! What a deletion leaves: the customer's shared settings (categories,
 //! budgets, merchant rules), and in `anonymise` mode the user's expenses with
@@ -98,8 +99,8 @@ pub enum Choice {
     ConfirmDeletion { expires_at: i64 },
     /// Keep everything.
     KeepData,
-    /// An id with the privacy prefix that this version does not know; it is
-    /// answered like an expired button.
+    /// An id with the privacy prefix that this version does not know. The
+    /// reply is the one for an expired button.
     Unknown,
 }
 
@@ -118,8 +119,8 @@ pub fn choice(id: &str) -> Option<Choice> {
     })
 }
 
-/// The question that confirms a deletion, with a delete and a keep button.
-/// `expenses` is how many the user recorded; `now` is unix seconds.
+/// Builds the question that confirms a deletion, with a delete and a keep
+/// button. `expenses` is how many the user recorded; `now` is unix seconds.
 pub fn deletion_question(
     language: Language,
     mode: MemberDeletion,
@@ -137,8 +138,8 @@ pub fn deletion_question(
     }
 }
 
-/// What a customer's `member_deletion` setting does to a deleted member's
-/// expenses.
+/// The effect of a customer's `member_deletion` setting on a deleted
+/// member's expenses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberDeletion {
     /// Keep amount, currency, date and category, so that a household keeps
@@ -158,7 +159,7 @@ impl MemberDeletion {
         }
     }
 
-    /// The value of `customers.member_deletion`.
+    /// Returns the value of `customers.member_deletion`.
     pub fn as_str(self) -> &'static str {
         match self {
             MemberDeletion::Anonymise => "anonymise",
@@ -191,7 +192,7 @@ pub struct Statement {
     pub params: Vec<Option<String>>,
 }
 
-/// The statements of a deletion, in the order the foreign keys need:
+/// Lists the statements of a deletion, in the order the foreign keys need:
 /// ledger rows, expenses, identities, email routes, and the user row last.
 /// Run them in one batch (one D1 transaction).
 pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
@@ -227,19 +228,20 @@ pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
     ]
 }
 
-/// The id a ledger row is renamed to when its sender's data is deleted, and
-/// the id the deleting message itself is recorded under: a wamid would name
-/// the sender, so only part of its SHA-256 is kept. The hash is not keyed,
-/// but a wamid carries about 80 random bits besides the number, so it
-/// cannot be found by trying every number.
+/// Returns the id a ledger row is renamed to when its sender's data is
+/// deleted, which is also the id the deleting message is recorded under. A
+/// wamid would name the sender, so only part of its SHA-256 is kept. The hash is not keyed,
+/// but besides the number a wamid carries the message's own id of 18 to 20
+/// hex digits, so trying every number does not find it.
 pub fn erased_ledger_id(message_id: &str) -> String {
     let digest = Sha256::digest(message_id.as_bytes());
     format!("erased:{}", hex::encode(&digest[..16]))
 }
 
 /// Wamids are `wamid.` and standard base64 whose bytes start `1c 18`, the
-/// length of the sender's number, and its digits (seen in Meta's examples and
-/// in Kapso deliveries; the format is not documented).
+/// length of the number, and its digits. Meta does not document the format,
+/// but the example id of its Cloud API messages reference decodes so, to the
+/// number the example message went to.
 const WAMID_PREFIX: &str = "wamid.";
 const WAMID_ENGINE: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
@@ -248,7 +250,7 @@ const WAMID_ENGINE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// The phone number a wamid encodes, if it has the usual layout.
+/// Returns the phone number a wamid encodes, if it has the usual layout.
 pub fn wamid_phone(message_id: &str) -> Option<String> {
     let encoded = message_id.strip_prefix(WAMID_PREFIX)?;
     let bytes = WAMID_ENGINE.decode(encoded).ok()?;
@@ -260,8 +262,8 @@ pub fn wamid_phone(message_id: &str) -> Option<String> {
     is_number.then(|| digits.iter().map(|&b| char::from(b)).collect())
 }
 
-/// The start that every wamid of `phone` shares: the base64 of the header and
-/// of as many digits as fill whole 3-byte groups. Ledger ids with this start
+/// Returns the start that every wamid of `phone` shares: the base64 of the
+/// header and of as many digits as fill whole 3-byte groups. Ledger ids with this start
 /// are candidates, to be confirmed with [`wamid_phone`].
 pub fn wamid_search_prefix(phone: &str) -> Option<String> {
     let length = u8::try_from(phone.len()).ok()?;
@@ -274,7 +276,7 @@ pub fn wamid_search_prefix(phone: &str) -> Option<String> {
     Some(format!("{WAMID_PREFIX}{}", WAMID_ENGINE.encode(bytes)))
 }
 
-/// The candidates that really are wamids of `phone`.
+/// Keeps the candidates that really are wamids of `phone`.
 pub fn wamids_of<'a>(phone: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     candidates
         .into_iter()

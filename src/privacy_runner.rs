@@ -1,6 +1,6 @@
-//! Performs the privacy commands of one WhatsApp message, serves export
-//! links, and tells every sender of messages that are not replies whether
-//! the user accepts them ([`proactive_allowed`]).
+//! Performs the privacy commands of one WhatsApp message and serves export
+//! links. [`proactive_allowed`] decides, for every sender of messages that
+//! are not replies, whether the user accepts them.
 //!
 //! The runner hands a message here once its sender is a known, active user
 //! and before the subscription policy, so that opting out, exporting and
@@ -28,12 +28,13 @@ use crate::store::{self, Commit, Identity, Store};
 use crate::telegram::{escape_markdown_v2, NoticeKind};
 use crate::token;
 
-/// Whether a message that is not a reply to the user's own message (an
-/// emailed receipt's confirmation, a reminder, a recurring-payment notice)
-/// may be sent to `user_id` of `customer_id`: not after they opted out
-/// (`STOP`, `BAJA`, …), and not when the user no longer exists. Every such
-/// sender asks this right before sending. A failed check counts as no, and
-/// every no is logged as `privacy.proactive_suppressed` with `purpose`.
+/// Returns whether a message that is not a reply to the user's own message
+/// may be sent to `user_id` of `customer_id`. Such messages are an emailed
+/// receipt's confirmation, reminders and recurring-payment notices, and
+/// every sender of one calls this right before sending. The answer is no
+/// after the user opted out (`STOP`, `BAJA`, …) and when the user no longer
+/// exists. A failed check counts as no, and every no is logged as
+/// `privacy.proactive_suppressed` with `purpose`.
 pub async fn proactive_allowed(
     store: &Store,
     customer_id: &str,
@@ -62,7 +63,7 @@ pub async fn proactive_allowed(
     false
 }
 
-/// What a message asks of this module.
+/// The privacy action a message carries.
 enum Action {
     Command(Command),
     Choice(Choice),
@@ -259,7 +260,7 @@ impl PrivacyTurn<'_> {
         let customer_id = self.customer.id.as_str();
         let Some((plan, summary)) = privacy_store.plan(customer_id, self.user_id).await? else {
             return Err(AppError::Storage(format!(
-                "customer `{customer_id}` vanished during a deletion"
+                "customer `{customer_id}` not found while deleting a user's data"
             )));
         };
         let statements = privacy_store.deletion(&plan)?;
@@ -275,7 +276,7 @@ impl PrivacyTurn<'_> {
         for identity_id in &plan.identity_ids {
             let key = platform::state_key(customer_id, identity_id);
             if let Err(error) = kv.delete(&key).await {
-                tracing::warn!(event = events::DELETION_STATE_FAILED, customer_id, error = %error, "conversation state of a deleted user not removed; it expires with its TTL");
+                tracing::warn!(event = events::DELETION_STATE_FAILED, customer_id, key = %key, error = %error, "conversation state of a deleted user not removed; it expires with its TTL");
             }
         }
         tracing::info!(
@@ -297,8 +298,8 @@ impl PrivacyTurn<'_> {
     }
 }
 
-/// The operators' notice of a deletion: the customer and what happened to
-/// the expenses, never who.
+/// Builds the operators' notice of a deletion: the customer and what
+/// happened to the expenses, never who.
 fn deletion_notice(customer_id: &str, mode: MemberDeletion, expenses: u32) -> String {
     let what = match mode {
         MemberDeletion::Anonymise => "anonimizados",
@@ -310,9 +311,9 @@ fn deletion_notice(customer_id: &str, mode: MemberDeletion, expenses: u32) -> St
     )
 }
 
-/// `GET /exports/<token>.csv` and `.json`: the export a signed link opens.
-/// A malformed, wrong or expired token, and a user deleted since, get the
-/// same 404 as any unknown path.
+/// Serves `GET /exports/<token>.csv` and `.json`, the export a signed link
+/// opens. A malformed, wrong or expired token, and a user deleted since, get
+/// the same 404 as any unknown path.
 ///
 /// # Errors
 ///

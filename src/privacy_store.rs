@@ -25,7 +25,7 @@ pub struct UserIdentity {
     pub address: String,
 }
 
-/// What a deletion request tells the user before they confirm.
+/// The facts a deletion question shows the user before they confirm.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
     pub mode: MemberDeletion,
@@ -64,8 +64,8 @@ impl PrivacyStore {
             .results::<Map<String, Value>>()?)
     }
 
-    /// The update that sets or clears a user's opt-out, to be committed
-    /// with the message's ledger row.
+    /// Prepares the update that sets or clears a user's opt-out, to be
+    /// committed with the message's ledger row.
     pub fn set_opted_out(
         &self,
         customer_id: &str,
@@ -80,8 +80,8 @@ impl PrivacyStore {
         self.prepare(sql, &[Some(customer_id), Some(user_id)])
     }
 
-    /// The customer's deletion mode and the user's expense count; `None`
-    /// when the customer does not exist.
+    /// Reads the customer's deletion mode and the user's expense count;
+    /// `None` when the customer does not exist.
     pub async fn summary(
         &self,
         customer_id: &str,
@@ -102,7 +102,7 @@ impl PrivacyStore {
         }))
     }
 
-    /// The user's identities, oldest first.
+    /// Reads the user's identities, oldest first.
     pub async fn identities(
         &self,
         customer_id: &str,
@@ -118,8 +118,9 @@ impl PrivacyStore {
             .results::<UserIdentity>()?)
     }
 
-    /// The customer's ledger rows (`message_id`, `outcome`, `received_at`)
-    /// of messages whose wamid encodes one of `identities`' phone numbers.
+    /// Reads the customer's ledger rows (`message_id`, `outcome`,
+    /// `received_at`) of messages whose wamid encodes one of `identities`'
+    /// phone numbers.
     pub async fn ledger_rows(
         &self,
         customer_id: &str,
@@ -175,7 +176,7 @@ impl PrivacyStore {
         Ok(Some((plan, summary)))
     }
 
-    /// The prepared statements of a deletion, in order.
+    /// Prepares the statements of a deletion, in order.
     pub fn deletion(&self, plan: &DeletionPlan) -> Result<Vec<D1PreparedStatement>, AppError> {
         privacy::deletion_statements(plan)
             .iter()

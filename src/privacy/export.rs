@@ -25,7 +25,7 @@ pub enum Format {
 }
 
 impl Format {
-    /// The file extension, which is also the name logged.
+    /// Returns the file extension, which is also the name logged.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -33,7 +33,7 @@ impl Format {
         }
     }
 
-    /// The `Content-Type` of the response.
+    /// Returns the `Content-Type` of the response.
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
@@ -42,7 +42,7 @@ impl Format {
     }
 }
 
-/// The claims of an export link for one user, valid
+/// Builds the claims of an export link for one user, valid
 /// [`EXPORT_LINK_TTL_SECONDS`] from `now` (unix seconds).
 pub fn claims(customer_id: &str, user_id: &str, now: i64, nonce: String) -> Claims {
     Claims {
@@ -55,7 +55,7 @@ pub fn claims(customer_id: &str, user_id: &str, now: i64, nonce: String) -> Clai
     }
 }
 
-/// The URL of a token's export in `format`, under `base_url`
+/// Builds the URL of a token's export in `format`, under `base_url`
 /// (`PUBLIC_BASE_URL`).
 pub fn link(base_url: &str, token: &str, format: Format) -> String {
     format!(
@@ -82,7 +82,7 @@ pub fn parse_path(path: &str) -> Option<(&str, Format)> {
     is_token.then_some((token, format))
 }
 
-/// Which parameters a section's statement binds.
+/// The parameters a section's statement binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Params {
     /// `?1` customer.
@@ -286,10 +286,11 @@ pub fn render_csv(export: &Export) -> String {
 }
 
 /// Quotes a text cell as RFC 4180 does when it needs it. A text that a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
-/// return first) gets a leading `'`, as OWASP's CSV injection advice says.
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage
+/// return or NUL first) gets a leading `'`, as OWASP ASVS requirement
+/// 1.2.10 requires.
 fn csv_text(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
         format!("'{value}")
     } else {
         value.to_owned()
