@@ -215,6 +215,7 @@ const QUERIES = [
   ["user", "export_user", true],
   ["identities", "export_identities", true],
   ["expenses", "export_expenses", true],
+  ["expense_changes", "export_expense_changes", true],
   ["categories", "export_categories", false],
   ["budgets", "export_budgets", false],
   ["merchant_rules", "export_merchant_rules", false],
@@ -264,6 +265,10 @@ const COLUMNS = {
   expenses: [
     "id", "amount_minor", "currency", "spent_on", "description", "merchant", "category_id", "category",
     "status", "confidence", "classified_by", "source", "source_message_id", "created_at", "updated_at",
+  ],
+  expense_changes: [
+    "id", "expense_id", "action", "reverts_change_id", "message_id", "amount_minor", "currency",
+    "spent_on", "description", "category_id", "status", "created_at",
   ],
   categories: ["id", "name", "keywords", "position", "monthly_budget_minor", "created_at", "updated_at"],
   budgets: ["category_id", "category", "monthly_budget_minor", "home_currency"],
@@ -341,9 +346,15 @@ async function remove() {
   const pairs = ledgerIds.map((id) => [id, erasedLedgerId(id)]);
   const chunks = [];
   for (let start = 0; start < pairs.length; start += LEDGER_CHUNK) chunks.push(pairs.slice(start, start + LEDGER_CHUNK));
-  for (const chunk of chunks.slice(0, -1)) d1([bind(statementOf("rewrite_ledger"), [customer, JSON.stringify(chunk)])]);
+  const rename = (chunk) => [
+    bind(statementOf("rewrite_ledger"), [customer, JSON.stringify(chunk)]),
+    bind(statementOf("rewrite_budget_alerts"), [customer, JSON.stringify(chunk)]),
+  ];
+  for (const chunk of chunks.slice(0, -1)) d1(rename(chunk));
   const statements = [
-    bind(statementOf("rewrite_ledger"), [customer, JSON.stringify(chunks.at(-1) ?? [])]),
+    ...rename(chunks.at(-1) ?? []),
+    bind(statementOf(mode === "delete" ? "delete_expense_history" : "anonymise_expense_history"), [customer, user]),
+    bind(statementOf("anonymise_user_changes"), [customer, user]),
     bind(statementOf(mode === "delete" ? "delete_expenses" : "anonymise_expenses"), [customer, user]),
     bind(statementOf("delete_identities"), [customer, user, JSON.stringify(addresses)]),
     bind(statementOf("delete_email_routes"), [customer, user]),

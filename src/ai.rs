@@ -403,7 +403,11 @@ fn merchant_name(raw: &str) -> Option<String> {
 /// - Both agree: the model's category, with the higher confidence.
 /// - They differ: the model's category first and the keywords' second, with
 ///   the confidence capped at [`DISAGREEMENT_CONFIDENCE`], so the user picks.
-/// - The keywords found nothing: the model decides alone.
+/// - The keywords found nothing: the model's category is only proposed (first
+///   among the alternatives) and the expense waits for the user. A
+///   description that no keyword or learned rule knows always asks, whatever
+///   the customer's threshold, because the model alone is not trusted to
+///   file an expense nobody has described before.
 pub fn combine(
     ai: Result<AiAnswer, Fallback>,
     keywords: Classification,
@@ -419,7 +423,16 @@ pub fn combine(
         }
     }
     let confidence = match keywords.category_id.as_deref() {
-        None => answer.confidence,
+        None => {
+            alternatives.insert(0, answer.category_id);
+            let proposal = Classification {
+                category_id: None,
+                confidence: answer.confidence,
+                classifier: Classifier::Ai,
+                alternatives,
+            };
+            return (proposal, None);
+        }
         Some(id) if id == answer.category_id => answer.confidence.max(keywords.confidence),
         Some(_) => answer.confidence.min(DISAGREEMENT_CONFIDENCE),
     };
@@ -820,12 +833,19 @@ mod tests {
     }
 
     #[test]
-    fn model_alone_decides_when_keywords_found_nothing() {
-        let (classification, _) = combine(ai("transport", 0.81), keyword(None, 0.0, &[]));
-        assert_eq!(classification.category_id.as_deref(), Some("transport"));
-        assert_eq!(classification.confidence, 0.81);
-        assert!(classification.completes(0.75));
-        assert!(!classification.completes(0.85));
+    fn model_alone_only_proposes() {
+        let (classification, fallback) = combine(ai("transport", 0.99), keyword(None, 0.0, &[]));
+        assert_eq!(fallback, None);
+        assert_eq!(classification.category_id, None);
+        assert_eq!(classification.alternatives, vec!["transport".to_owned()]);
+        assert_eq!(classification.confidence, 0.99);
+        assert_eq!(classification.classifier, Classifier::Ai);
+        for threshold in [0.0, 0.5, 0.75, 1.0] {
+            assert!(
+                !classification.completes(threshold),
+                "threshold {threshold}"
+            );
+        }
     }
 
     #[test]

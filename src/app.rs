@@ -1,5 +1,5 @@
 //! HTTP routes: `/health`, `/webhooks/whatsapp`, `/webhooks/email` and the
-//! export links under `/exports/`.
+//! report and export links under `/reports/` and `/exports/`.
 
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
@@ -11,6 +11,7 @@ use crate::events;
 use crate::kapso::Delivery;
 use crate::privacy;
 use crate::privacy_runner;
+use crate::report_route;
 use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
@@ -36,10 +37,16 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         (worker::Method::Get, "/health") => return health(&env).await,
         (worker::Method::Post, "/webhooks/whatsapp") => whatsapp_webhook(req, &env, &ctx).await,
         (worker::Method::Post, "/webhooks/email") => email_runner::webhook(req, &env, &ctx).await,
+        (worker::Method::Get, report) if report.starts_with(report_route::PREFIX) => {
+            report_route::serve(report, &env).await
+        }
         (worker::Method::Get, export) if export.starts_with(privacy::export::PATH_PREFIX) => {
             privacy_runner::serve_export(&req, &env).await
         }
-        (method, "/health" | "/webhooks/whatsapp" | "/webhooks/email") => {
+        (method, known)
+            if matches!(known, "/health" | "/webhooks/whatsapp" | "/webhooks/email")
+                || known.starts_with(report_route::PREFIX) =>
+        {
             tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
             return Response::error("method not allowed", 405);
         }

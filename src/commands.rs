@@ -383,3 +383,6 @@ pub struct BudgetAlert {
     pub budget_minor: i64,
     pub spent_minor: i64,
 }
+
+#[cfg(test)]
+mod tests;

@@ -74,6 +74,21 @@ pub const EXPENSE_CHANGED: &str = "expense.changed";
 /// its monthly budget.
 pub const BUDGET_ALERT_SENT: &str = "budget.alert_sent";
 
+// Commands about recorded expenses, and the month report page.
+
+/// warn: an expense or expense change holds a currency or status this
+/// version does not know, so a command skipped it.
+pub const LEDGER_ROW_UNREADABLE: &str = "ledger.row_unreadable";
+/// warn: `LINK_SIGNING_KEY` or `PUBLIC_BASE_URL` is not set, so a month
+/// summary was sent without its report link.
+pub const REPORT_LINK_UNAVAILABLE: &str = "report.link_unavailable";
+/// info: a report page or its CSV was served (`format`, `period`, `scope`,
+/// `expenses`).
+pub const REPORT_SERVED: &str = "report.served";
+/// warn: a report link was wrong, expired, of another kind, or named a
+/// customer that is gone, so it was answered with 404.
+pub const REPORT_LINK_REJECTED: &str = "report.link_rejected";
+
 // Classification and receipt photos (Workers AI).
 
 /// debug: the AI model chose the category (`confidence`, `model`).

@@ -345,11 +345,18 @@ const DATE_PREFIX: &str = "date";
 
 /// Advances the conversation by one input.
 pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
+    // Classifier, rules and ledger answers continue a turn that began with
+    // the user's message, whose replies are in an earlier round's effects.
+    let from_user = !matches!(
+        input,
+        Input::Classified(_) | Input::Rules { .. } | Input::Ledger { .. }
+    );
     let mut machine = Machine {
         turn,
         state,
         effects: Vec::new(),
         stale_check: true,
+        from_user,
     };
     machine.expire();
     match input {
@@ -381,6 +388,7 @@ pub fn category_question(
         state: State::default(),
         effects: Vec::new(),
         stale_check: false,
+        from_user: false,
     };
     Question::Category {
         options: machine.category_options(classification),
@@ -397,6 +405,9 @@ struct Machine<'a, 't> {
     /// Whether to look for a stale pending expense once nothing is open:
     /// not after `cancelar`, nor when this input is that lookup's answer.
     stale_check: bool,
+    /// Whether this round starts from the user's message rather than
+    /// continuing a turn with a classifier, rules or ledger answer.
+    from_user: bool,
 }
 
 impl Machine<'_, '_> {
@@ -440,10 +451,27 @@ impl Machine<'_, '_> {
             )
         });
         if !classifying {
+            // Every message gets an answer: a turn that said nothing (its
+            // text only queued questions behind the open one) asks the open
+            // question again.
+            let replied = self.effects.iter().any(|e| matches!(e, Effect::Reply(_)));
+            if self.from_user && !replied {
+                if let Some(head) = self.state.questions.first_mut() {
+                    *head.asked_mut() = false;
+                }
+            }
             self.ask_head();
             // An expense left pending when its question expired or was
-            // cancelled is asked again on a later message, never lost.
-            if self.state.is_idle() && self.stale_check {
+            // cancelled is asked again on a later message, never lost: not
+            // on one whose reply already waits for a tap (a list, a delete
+            // confirmation), so that two questions never arrive together.
+            let interactive = self.effects.iter().any(|effect| {
+                matches!(
+                    effect,
+                    Effect::Reply(Outbound::Buttons { .. } | Outbound::List { .. })
+                )
+            });
+            if self.state.is_idle() && self.stale_check && !interactive {
                 self.effects
                     .push(Effect::LoadLedger(LedgerQuery::OldestPending));
             }
@@ -552,6 +580,9 @@ impl Machine<'_, '_> {
 
     fn on_classified(&mut self, items: Vec<Classified>) {
         let threshold = self.turn.customer.confidence_threshold;
+        // A question is being answered: new pending expenses wait behind it,
+        // and the user is told so instead of hearing nothing about them.
+        let waiting_behind = self.state.questions.first().is_some_and(Question::is_asked);
         let mut confirmations = Vec::new();
         for Classified {
             pending,
@@ -606,6 +637,15 @@ impl Machine<'_, '_> {
                         amount: pending.draft.amount,
                         confidence: classification.confidence,
                     }));
+                    if waiting_behind {
+                        let amount = reply::amount(pending.draft.amount, self.locale());
+                        let language = self.language();
+                        confirmations.push(reply::pending_queued(
+                            language,
+                            &amount,
+                            &pending.draft.description,
+                        ));
+                    }
                     self.state.questions.push(Question::Category {
                         source_id: pending.source_id,
                         draft: pending.draft,
@@ -718,6 +758,15 @@ impl Machine<'_, '_> {
             !matches!(item, Item::MissingAmount { description, .. } if description.trim().is_empty())
         });
         if items.is_empty() {
+            return self.not_understood();
+        }
+        // While a question is open, a text with no amount at all (`no sé`)
+        // is a wrong answer, not a new purchase to ask about.
+        let open = self.state.questions.first().is_some_and(Question::is_asked);
+        let amounts = items
+            .iter()
+            .any(|item| !matches!(item, Item::MissingAmount { .. }));
+        if open && !amounts {
             return self.not_understood();
         }
         if items.len() > MAX_EXPENSES_PER_MESSAGE {

@@ -16,7 +16,8 @@
 //!   lists recorded expenses, sums up a month and sets budgets, and
 //!   [`report`] renders the month's report page and CSV;
 //! - [`store`] and [`platform`] reach D1, KV and `fetch`; [`runner`] performs
-//!   the effects of one message; [`telegram`] notifies the operators;
+//!   the effects of one message, with [`ledger_store`] for the commands'
+//!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
 //!   them into expenses through the same flow;
 //! - [`privacy`] recognises opt-out, export and deletion commands and renders
@@ -25,9 +26,9 @@
 //!   every sender of messages that are not replies whether a user opted out;
 //! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
 //!   [`sentry`] builds error reports;
-//! - [`app`] routes requests, [`config`] reads the environment, [`error`] maps
-//!   failures to HTTP statuses, [`logging`] writes JSON lines named in
-//!   [`events`].
+//! - [`app`] routes requests and [`report_route`] serves the report page;
+//!   [`config`] reads the environment, [`error`] maps failures to HTTP
+//!   statuses, [`logging`] writes JSON lines named in [`events`].
 //!
 //! Everything above `store` is pure and tests natively with `cargo test`.
 
@@ -45,6 +46,7 @@ pub mod events;
 pub mod flow;
 pub mod http;
 pub mod kapso;
+pub mod ledger_store;
 pub mod logging;
 pub mod model;
 pub mod money;
@@ -56,6 +58,7 @@ pub mod privacy_runner;
 pub mod privacy_store;
 pub mod reply;
 pub mod report;
+pub mod report_route;
 pub mod retry;
 pub mod runner;
 pub mod sentry;

@@ -193,8 +193,9 @@ pub struct Statement {
 }
 
 /// Lists the statements of a deletion, in the order the foreign keys need:
-/// ledger rows, expenses, identities, email routes, and the user row last.
-/// Run them in one batch (one D1 transaction).
+/// the ledger and budget alerts, the change history (read through the
+/// user's expenses, so before them), expenses, identities, email routes,
+/// and the user row last. Run them in one batch (one D1 transaction).
 pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
     let customer = Some(plan.customer_id.clone());
     let user = plan.user_id.clone();
@@ -205,9 +206,12 @@ pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
         .collect();
     let pairs = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".to_owned());
     let addresses = serde_json::to_string(&plan.addresses).unwrap_or_else(|_| "[]".to_owned());
-    let expenses = match plan.mode {
-        MemberDeletion::Anonymise => sql::ANONYMISE_USER_EXPENSES,
-        MemberDeletion::Delete => sql::DELETE_USER_EXPENSES,
+    let (history, expenses) = match plan.mode {
+        MemberDeletion::Anonymise => (
+            sql::ANONYMISE_USER_EXPENSE_HISTORY,
+            sql::ANONYMISE_USER_EXPENSES,
+        ),
+        MemberDeletion::Delete => (sql::DELETE_USER_EXPENSE_HISTORY, sql::DELETE_USER_EXPENSES),
     };
     let customer_user = |sql| Statement {
         sql,
@@ -216,8 +220,14 @@ pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
     vec![
         Statement {
             sql: sql::REWRITE_USER_LEDGER,
+            params: vec![customer.clone(), Some(pairs.clone())],
+        },
+        Statement {
+            sql: sql::REWRITE_USER_BUDGET_ALERTS,
             params: vec![customer.clone(), Some(pairs)],
         },
+        customer_user(history),
+        customer_user(sql::ANONYMISE_USER_CHANGES),
         customer_user(expenses),
         Statement {
             sql: sql::DELETE_USER_IDENTITIES,

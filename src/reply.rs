@@ -139,6 +139,21 @@ pub fn not_an_expense(language: Language) -> &'static str {
     }
 }
 
+/// A line of the reply when a new expense is stored without a category while
+/// the user is still answering another question.
+pub fn pending_queued(language: Language, amount: &str, description: &str) -> String {
+    match language {
+        Language::Spanish => {
+            format!(
+                "📝 Anoté {description} ({amount}) sin categoría; te pregunto por ella después."
+            )
+        }
+        Language::English => {
+            format!("📝 Saved {description} ({amount}) without a category; I'll ask about it next.")
+        }
+    }
+}
+
 /// The reply to a text longer than WhatsApp lets a user send.
 pub fn message_too_long(language: Language) -> &'static str {
     match language {

@@ -191,6 +191,19 @@ vertical-align:top}td.amount,th.amount{text-align:right;white-space:nowrap}\
 .pending{color:#a35b00}a.csv{display:inline-block;margin:1em 0;padding:10px 14px;\
 border-radius:8px;background:#2f7d6d;color:#fff;text-decoration:none}";
 
+/// The `Content-Security-Policy` of the report page: nothing may load or
+/// run, and the one inline style element is allowed by its SHA-256 hash.
+pub fn content_security_policy() -> String {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let hash = STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
 /// Renders the report page.
 pub fn render_html(page: &Page<'_>) -> String {
     let texts = Texts::of(page.language);
@@ -485,3 +498,6 @@ impl Texts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

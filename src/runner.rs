@@ -7,6 +7,8 @@
 //! Only a committed batch leads to replies, so a duplicate delivery is
 //! answered once.
 
+use std::collections::VecDeque;
+
 use chrono::{NaiveDate, Utc};
 use worker::{Context, Env};
 
@@ -19,8 +21,9 @@ use crate::error::AppError;
 use crate::events;
 use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, Transition, Turn};
 use crate::http::{HttpClient, HttpError};
-use crate::kapso::client::{Outbound, SendOutcome, SendReport, REPLY_RETRY};
+use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
+use crate::ledger_store::Ledger;
 use crate::logging::sender_hash;
 use crate::model::{Customer, Language};
 use crate::platform::{self, FetchClient};
@@ -41,8 +44,11 @@ const DELIVERY_BUDGET_MS: u64 = 25_000;
 const REPORT_BUDGET_MS: u64 = 10_000;
 /// A read receipt is a courtesy: it must not eat the replies' budget.
 const MARK_READ_TIMEOUT_MS: u32 = 2_000;
-/// At most this many classify rounds per message; the flow asks for one.
-const MAX_CLASSIFY_ROUNDS: usize = 3;
+/// At most this many rounds of work the flow asks for (classifying,
+/// loading rules, reading the ledger) per message. The longest chain the
+/// flow makes is an amount answer: classify, check budgets, then look for a
+/// stale pending expense.
+const MAX_FLOW_ROUNDS: usize = 6;
 
 /// How one message ended, for the ledger and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +214,14 @@ pub async fn handle(
         }
         content => input_of(content),
     };
-    let Transition { state, effects } = run_flow(&store, &mut ai, state, input, &turn).await?;
+    let ledger = Ledger {
+        store: &store,
+        customer_id,
+        user_id: identity.user_id.as_deref(),
+        message_id,
+    };
+    let Transition { state, effects } =
+        run_flow(&store, &ledger, config, &mut ai, state, input, &turn).await?;
 
     // Only new rows count against a limit: completing a stored pending
     // expense is a `SetCategory`, not a `SaveExpense`.
@@ -293,6 +306,9 @@ pub async fn handle(
             }
             Effect::RenameCategory { category_id, name } => {
                 statements.push(store.rename_category(customer_id, category_id, name)?);
+            }
+            Effect::ChangeExpense(_) | Effect::SetBudget { .. } | Effect::RecordBudgetAlert(_) => {
+                statements.extend(ledger.statements(effect)?);
             }
             _ => {}
         }
@@ -546,10 +562,12 @@ async fn refuse(
     Ok(Outcome::PolicyDenied)
 }
 
-/// Runs the machine, classifying drafts and loading merchant rules each time
-/// it asks.
+/// Runs the machine, classifying drafts, loading merchant rules and reading
+/// the ledger each time it asks, one kind of work per round.
 async fn run_flow(
     store: &Store,
+    ledger: &Ledger<'_>,
+    config: &Config,
     ai: &mut AiContext,
     state: flow::State,
     input: Input,
@@ -558,12 +576,14 @@ async fn run_flow(
     let mut transition = flow::advance(state, input, turn);
     let mut effects = Vec::new();
     let mut rules_query = None;
-    for _ in 0..MAX_CLASSIFY_ROUNDS {
+    let mut ledger_queries = VecDeque::new();
+    for _ in 0..MAX_FLOW_ROUNDS {
         let mut pending = Vec::new();
         for effect in std::mem::take(&mut transition.effects) {
             match effect {
                 Effect::Classify(drafts) => pending.extend(drafts),
                 Effect::LoadRules(query) => rules_query = Some(query),
+                Effect::LoadLedger(query) => ledger_queries.push_back(query),
                 other => effects.push(other),
             }
         }
@@ -589,6 +609,9 @@ async fn run_flow(
         } else if let Some(query) = rules_query.take() {
             let rules = store.merchant_rules(&turn.customer.id).await?;
             Input::Rules { query, rules }
+        } else if let Some(query) = ledger_queries.pop_front() {
+            let answer = ledger.answer(&query, turn, config, &effects).await?;
+            Input::Ledger { query, answer }
         } else {
             break;
         };
@@ -885,11 +908,16 @@ pub(crate) fn deliver_to(
                         Ok(_) => {}
                     }
                 }
+                let addressee = Addressee {
+                    phone_number_id: &phone_number_id,
+                    to,
+                    in_reply_to: Some(&message_id),
+                };
                 for reply in &replies {
                     let policy = REPLY_RETRY.within(deadline.saturating_sub(clock.now_ms()));
                     let log_retry = |note: &RetryNote<'_>| log_reply_retry(&message_id, note);
                     let report = kapso
-                        .send_with_retry(&http, &clock, &policy, &phone_number_id, to, reply, log_retry)
+                        .send_with_retry(&http, &clock, &policy, &addressee, reply, log_retry)
                         .await;
                     if !log_reply(&http, &clock, &config, &message_id, &report, deadline).await {
                         break;

@@ -197,6 +197,163 @@ pub const EXPENSE_TOTALS_BY_USER: &str = "SELECT e.user_id, u.display_name, e.cu
                  GROUP BY e.user_id, e.currency \
                  ORDER BY e.currency, total_minor DESC, e.user_id";
 
+// Commands about recorded expenses: undo, edit, delete, the recent list, the
+// month summary and budgets. A user is matched with `IS`, so that a NULL
+// user (personal data deleted) matches the expenses that have none.
+
+macro_rules! expense_columns {
+    () => {
+        "e.id, e.source_message_id, e.amount_minor, e.currency, e.spent_on, e.description, \
+         e.merchant, e.category_id, e.status"
+    };
+}
+
+/// A user's latest expenses that are not deleted, the latest recorded
+/// first: `?1` customer, `?2` user, `?3` how many.
+pub const RECENT_EXPENSES: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.user_id IS ?2 \
+     AND e.status != 'deleted' ORDER BY e.created_at DESC, e.rowid DESC LIMIT ?3"
+);
+
+/// A user's expenses that wait for a category, the oldest first: `?1`
+/// customer, `?2` user, `?3` how many.
+pub const OLDEST_PENDING_EXPENSES: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.user_id IS ?2 \
+     AND e.status = 'pending_category' ORDER BY e.created_at, e.rowid LIMIT ?3"
+);
+
+/// One of a user's expenses, whatever its status: `?1` customer, `?2` user,
+/// `?3` expense id.
+pub const EXPENSE_OF_USER: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.user_id IS ?2 AND e.id = ?3"
+);
+
+/// An expense of the customer, whatever its status: `?1` customer, `?2`
+/// expense id.
+pub const EXPENSE_BY_ID: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.id = ?2"
+);
+
+/// A user's latest action: a change they made (`kind` = `change`) or an
+/// expense they recorded (`record`), whichever is later; a change wins a tie.
+/// Recurring occurrences are recorded by the schedule, not by the user, so
+/// they are left out. `?1` customer, `?2` user.
+pub const LATEST_ACTION: &str = "SELECT kind, change_id, expense_id FROM ( \
+     SELECT 'change' AS kind, id AS change_id, expense_id, created_at, rowid AS seq \
+     FROM expense_changes WHERE customer_id = ?1 AND user_id IS ?2 \
+     UNION ALL \
+     SELECT 'record' AS kind, NULL AS change_id, id AS expense_id, created_at, rowid AS seq \
+     FROM expenses WHERE customer_id = ?1 AND user_id IS ?2 AND source != 'recurring') \
+     ORDER BY created_at DESC, kind = 'change' DESC, seq DESC LIMIT 1";
+
+/// The values an expense had before a change: `?1` customer, `?2` change id.
+pub const CHANGE_BEFORE: &str = "SELECT id, amount_minor, currency, spent_on, description, \
+     category_id, status FROM expense_changes WHERE customer_id = ?1 AND id = ?2";
+
+/// Records an expense's current values before a change, in the same batch
+/// as the change: `?1` change id, `?2` customer, `?3` expense id, `?4` user,
+/// `?5` action (`edit`, `delete`, `undo`), `?6` the change an undo reverts,
+/// `?7` message id. Inserts nothing when the expense is not the customer's.
+pub const RECORD_EXPENSE_CHANGE: &str = "INSERT INTO expense_changes (id, customer_id, \
+     expense_id, user_id, action, reverts_change_id, message_id, amount_minor, currency, \
+     spent_on, description, category_id, status) SELECT ?1, customer_id, id, ?4, ?5, ?6, ?7, \
+     amount_minor, currency, spent_on, description, category_id, status FROM expenses \
+     WHERE customer_id = ?2 AND id = ?3";
+
+/// Sets the amount and currency of an expense that is not deleted: `?1`
+/// customer, `?2` expense id, `?3` minor units, `?4` currency.
+pub const SET_EXPENSE_AMOUNT: &str = "UPDATE expenses SET amount_minor = ?3, currency = ?4, \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted'";
+
+/// Sets the date of an expense that is not deleted: `?1` customer, `?2`
+/// expense id, `?3` `YYYY-MM-DD`.
+pub const SET_EXPENSE_DATE: &str = "UPDATE expenses SET spent_on = ?3, \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted'";
+
+/// Sets the description of an expense that is not deleted: `?1` customer,
+/// `?2` expense id, `?3` description.
+pub const SET_EXPENSE_DESCRIPTION: &str = "UPDATE expenses SET description = ?3, \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted'";
+
+/// Moves an expense that is not deleted to one of the customer's categories,
+/// which completes a pending one: `?1` customer, `?2` expense id, `?3`
+/// category id.
+pub const SET_EXPENSE_CATEGORY: &str = "UPDATE expenses SET category_id = ?3, \
+     status = 'completed', confidence = 1.0, classified_by = 'user', \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted' \
+     AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)";
+
+/// Marks an expense as deleted; the row stays: `?1` customer, `?2` expense
+/// id.
+pub const DELETE_EXPENSE: &str = "UPDATE expenses SET status = 'deleted', \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted'";
+
+/// Puts back the values an expense had before change `?3`: `?1` customer,
+/// `?2` expense id. Changes nothing when `?3` is not a change of that
+/// expense.
+pub const REVERT_EXPENSE: &str = "UPDATE expenses SET (amount_minor, currency, spent_on, \
+     description, category_id, status) = (SELECT amount_minor, currency, spent_on, \
+     description, category_id, status FROM expense_changes \
+     WHERE id = ?3 AND customer_id = ?1 AND expense_id = ?2), \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE customer_id = ?1 AND id = ?2 AND EXISTS (SELECT 1 FROM expense_changes \
+     WHERE id = ?3 AND customer_id = ?1 AND expense_id = ?2)";
+
+/// The expenses of a month that are not deleted, oldest first: `?1`
+/// customer, `?2` first day, `?3` last day (`YYYY-MM-DD`), `?4` user or NULL
+/// for the household, `?5` how many. `category` is NULL while an expense
+/// waits for one.
+pub const MONTH_EXPENSES: &str = "SELECT e.spent_on, e.description, e.merchant, \
+     e.category_id, c.name AS category, e.amount_minor, e.currency FROM expenses e \
+     LEFT JOIN categories c ON c.id = e.category_id AND c.customer_id = e.customer_id \
+     WHERE e.customer_id = ?1 AND e.status != 'deleted' \
+     AND e.spent_on >= ?2 AND e.spent_on <= ?3 AND (?4 IS NULL OR e.user_id = ?4) \
+     ORDER BY e.spent_on, e.created_at, e.rowid LIMIT ?5";
+
+/// The categories of a customer that have a monthly budget: `?1` customer.
+pub const CATEGORY_BUDGETS: &str = "SELECT id, monthly_budget_minor FROM categories \
+     WHERE customer_id = ?1 AND monthly_budget_minor IS NOT NULL ORDER BY position, name";
+
+/// Sets or, with NULL, removes a category's monthly budget: `?1` customer,
+/// `?2` category id, `?3` minor units of the home currency.
+pub const SET_CATEGORY_BUDGET: &str = "UPDATE categories SET monthly_budget_minor = ?3, \
+     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE customer_id = ?1 AND id = ?2";
+
+/// A category's budget, what its completed expenses in the home currency
+/// add up to in a month, and the thresholds already announced for that
+/// budget (comma separated, NULL for none). No row when the category has no
+/// budget. `?1` customer, `?2` category, `?3` home currency, `?4` first day,
+/// `?5` last day, `?6` period (`YYYY-MM`).
+pub const BUDGET_USE: &str = "SELECT c.monthly_budget_minor AS budget_minor, \
+     (SELECT coalesce(sum(e.amount_minor), 0) FROM expenses e WHERE e.customer_id = ?1 \
+     AND e.category_id = ?2 AND e.currency = ?3 AND e.status = 'completed' \
+     AND e.spent_on >= ?4 AND e.spent_on <= ?5) AS spent_minor, \
+     (SELECT group_concat(a.threshold) FROM budget_alerts a WHERE a.customer_id = ?1 \
+     AND a.category_id = ?2 AND a.period = ?6 \
+     AND a.budget_minor = c.monthly_budget_minor) AS announced \
+     FROM categories c WHERE c.customer_id = ?1 AND c.id = ?2 \
+     AND c.monthly_budget_minor IS NOT NULL";
+
+/// Records an announced budget alert; one already recorded stays as it was:
+/// `?1` customer, `?2` category, `?3` period, `?4` threshold, `?5` budget,
+/// `?6` spent, `?7` message id.
+pub const RECORD_BUDGET_ALERT: &str = "INSERT INTO budget_alerts (customer_id, category_id, \
+     period, threshold, budget_minor, spent_minor, message_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+
 // Personal data: opting out, exports and deletions. The statements that an
 // operator also runs by hand live in `db/ops/privacy_*.sql`, so that
 // `scripts/privacy.mjs` and the worker run the very same SQL.
@@ -239,6 +396,21 @@ pub const EXPORT_BUDGETS: &str = include_str!("../db/ops/privacy_export_budgets.
 pub const EXPORT_MERCHANT_RULES: &str = include_str!("../db/ops/privacy_export_merchant_rules.sql");
 /// See `db/ops/privacy_export_email_routes.sql`.
 pub const EXPORT_EMAIL_ROUTES: &str = include_str!("../db/ops/privacy_export_email_routes.sql");
+/// See `db/ops/privacy_export_expense_changes.sql`.
+pub const EXPORT_EXPENSE_CHANGES: &str =
+    include_str!("../db/ops/privacy_export_expense_changes.sql");
+/// See `db/ops/privacy_rewrite_budget_alerts.sql`.
+pub const REWRITE_USER_BUDGET_ALERTS: &str =
+    include_str!("../db/ops/privacy_rewrite_budget_alerts.sql");
+/// See `db/ops/privacy_anonymise_expense_history.sql`.
+pub const ANONYMISE_USER_EXPENSE_HISTORY: &str =
+    include_str!("../db/ops/privacy_anonymise_expense_history.sql");
+/// See `db/ops/privacy_delete_expense_history.sql`.
+pub const DELETE_USER_EXPENSE_HISTORY: &str =
+    include_str!("../db/ops/privacy_delete_expense_history.sql");
+/// See `db/ops/privacy_anonymise_user_changes.sql`.
+pub const ANONYMISE_USER_CHANGES: &str =
+    include_str!("../db/ops/privacy_anonymise_user_changes.sql");
 /// See `db/ops/privacy_rewrite_ledger.sql`.
 pub const REWRITE_USER_LEDGER: &str = include_str!("../db/ops/privacy_rewrite_ledger.sql");
 /// See `db/ops/privacy_anonymise_expenses.sql`.

@@ -82,17 +82,17 @@ pub struct Store {
     db: D1Database,
 }
 
-fn text(value: &str) -> JsValue {
+pub(crate) fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
 
-fn optional(value: Option<&str>) -> JsValue {
+pub(crate) fn optional(value: Option<&str>) -> JsValue {
     value.map(JsValue::from_str).unwrap_or(JsValue::NULL)
 }
 
 /// D1 integers are JavaScript numbers: exact up to 2^53, which every amount
 /// in minor units stays far below.
-fn integer(value: i64) -> JsValue {
+pub(crate) fn integer(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
@@ -101,7 +101,11 @@ impl Store {
         Store { db }
     }
 
-    fn prepare(&self, sql: &str, values: &[JsValue]) -> Result<D1PreparedStatement, AppError> {
+    pub(crate) fn prepare(
+        &self,
+        sql: &str,
+        values: &[JsValue],
+    ) -> Result<D1PreparedStatement, AppError> {
         Ok(self.db.prepare(sql).bind(values)?)
     }
 

@@ -15,7 +15,7 @@ use misgastos::categories;
 use misgastos::classify::classify_by_keywords;
 use misgastos::error::{AppError, MAX_BODY_BYTES};
 use misgastos::flow::{self, Classified, Effect, Input, State, Turn};
-use misgastos::kapso::client::{KapsoClient, Outbound};
+use misgastos::kapso::client::{Addressee, KapsoClient, Outbound};
 use misgastos::kapso::{Content, Delivery, InboundMessage};
 use misgastos::model::{Category, Customer, Language};
 use misgastos::money::Currency;
@@ -180,7 +180,12 @@ fn run_message(state: State, message: &InboundMessage, customer: &Customer) -> S
 
 /// Checks that a reply becomes a Kapso request within WhatsApp's limits.
 fn check_reply(kapso: &KapsoClient, outbound: &Outbound) {
-    let request = kapso.message_request("100200300400500", "56912345678", outbound);
+    let addressee = Addressee {
+        phone_number_id: "100200300400500",
+        to: "56912345678",
+        in_reply_to: Some("wamid.robustness"),
+    };
+    let request = kapso.message_request(&addressee, outbound);
     let body: Value =
         serde_json::from_str(request.body.as_deref().unwrap_or("null")).unwrap_or(Value::Null);
     assert_eq!(body["messaging_product"], "whatsapp", "request body {body}");

@@ -10,7 +10,7 @@ use misgastos::sql;
 use rusqlite::limits::Limit;
 use rusqlite::{params, Connection, ErrorCode};
 
-const MIGRATIONS: [(&str, &str); 5] = [
+const MIGRATIONS: [(&str, &str); 6] = [
     (
         "001_init.sql",
         include_str!("../db/migrations/001_init.sql"),
@@ -30,6 +30,10 @@ const MIGRATIONS: [(&str, &str); 5] = [
     (
         "005_email_routes.sql",
         include_str!("../db/migrations/005_email_routes.sql"),
+    ),
+    (
+        "006_ledger_history.sql",
+        include_str!("../db/migrations/006_ledger_history.sql"),
     ),
 ];
 
@@ -155,6 +159,8 @@ fn migrations_create_every_table() {
         "channel_identities",
         "subscriptions",
         "email_routes",
+        "expense_changes",
+        "budget_alerts",
     ] {
         assert_eq!(
             count(&db, table),
@@ -523,6 +529,731 @@ fn subscription_period_must_be_ordered() {
     );
 }
 
+/// Inserts an expense of `user` with the given amount, category and date,
+/// created at `created_at` so that tests control which one is latest.
+#[allow(clippy::too_many_arguments)]
+fn insert_user_expense(
+    db: &Connection,
+    customer: &str,
+    user: Option<&str>,
+    id: &str,
+    minor: i64,
+    category: Option<&str>,
+    spent_on: &str,
+    created_at: &str,
+) {
+    let status = if category.is_some() {
+        "completed"
+    } else {
+        "pending_category"
+    };
+    db.execute(
+        sql::INSERT_EXPENSE,
+        params![
+            id,
+            customer,
+            user,
+            minor,
+            "CLP",
+            spent_on,
+            format!("gasto {id}"),
+            None::<String>,
+            category,
+            status,
+            0.9_f64,
+            "keyword",
+            "whatsapp",
+            format!("wamid.{id}#1")
+        ],
+    )
+    .expect("expense");
+    db.execute(
+        "UPDATE expenses SET created_at = ?2 WHERE id = ?1",
+        params![id, created_at],
+    )
+    .expect("created_at");
+}
+
+fn expense_values(db: &Connection, id: &str) -> (i64, String, String, Option<String>, String) {
+    db.query_row(
+        "SELECT amount_minor, spent_on, description, category_id, status FROM expenses \
+         WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .expect("expense values")
+}
+
+fn ids(db: &Connection, statement: &str, values: impl rusqlite::Params) -> Vec<String> {
+    db.prepare(statement)
+        .expect("prepare")
+        .query_map(values, |r| r.get::<_, String>(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn record_change(
+    db: &Connection,
+    change: &str,
+    expense: &str,
+    action: &str,
+    reverts: Option<&str>,
+) {
+    let inserted = db
+        .execute(
+            sql::RECORD_EXPENSE_CHANGE,
+            params![
+                change,
+                "dev",
+                expense,
+                "user-a",
+                action,
+                reverts,
+                format!("wamid.{change}")
+            ],
+        )
+        .expect("change");
+    assert_eq!(inserted, 1, "{change}");
+}
+
+#[test]
+fn recent_and_pending_lists_are_per_user_and_ordered() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let at = |minute: u32| format!("2026-12-04T10:{minute:02}:00.000Z");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a1",
+        1_000,
+        None,
+        "2026-12-01",
+        &at(1),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a2",
+        2_000,
+        Some("dev-cat-0"),
+        "2026-12-02",
+        &at(2),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a3",
+        3_000,
+        None,
+        "2026-12-03",
+        &at(3),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        4_000,
+        None,
+        "2026-12-03",
+        &at(4),
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a4",
+        5_000,
+        Some("dev-cat-0"),
+        "2026-12-03",
+        &at(5),
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'a4'", [])
+        .expect("delete");
+
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["dev", "user-a", 10]),
+        ["a3", "a2", "a1"],
+        "newest first, deleted and other users left out"
+    );
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["dev", "user-a", 2]),
+        ["a3", "a2"]
+    );
+    assert_eq!(
+        ids(
+            &db,
+            sql::OLDEST_PENDING_EXPENSES,
+            params!["dev", "user-a", 5]
+        ),
+        ["a1", "a3"]
+    );
+    assert_eq!(
+        ids(&db, sql::RECENT_EXPENSES, params!["other", "user-a", 10]),
+        Vec::<String>::new(),
+        "another customer sees nothing"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_OF_USER, params!["dev", "user-a", "b1"]),
+        Vec::<String>::new(),
+        "another member's expense"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_OF_USER, params!["dev", "user-a", "a4"]),
+        ["a4"],
+        "a deleted expense is still found by id"
+    );
+    insert_user_expense(&db, "dev", None, "n1", 1_000, None, "2026-12-03", &at(6));
+    assert_eq!(
+        ids(
+            &db,
+            sql::RECENT_EXPENSES,
+            params!["dev", None::<String>, 10]
+        ),
+        ["n1"],
+        "a NULL user matches expenses without one"
+    );
+}
+
+#[test]
+fn changes_keep_the_values_before_and_revert_them() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        12_500,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    let updated_before: String = db
+        .query_row("SELECT updated_at FROM expenses WHERE id = 'e1'", [], |r| {
+            r.get(0)
+        })
+        .expect("updated_at");
+
+    record_change(&db, "c1", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_AMOUNT, params!["dev", "e1", 15_000, "CLP"]),
+        Ok(1)
+    );
+    record_change(&db, "c2", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_CATEGORY, params!["dev", "e1", "dev-cat-2"]),
+        Ok(1)
+    );
+    record_change(&db, "c3", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_DATE, params!["dev", "e1", "2026-12-01"]),
+        Ok(1)
+    );
+    record_change(&db, "c4", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_DESCRIPTION, params!["dev", "e1", "cena"]),
+        Ok(1)
+    );
+    assert_eq!(
+        expense_values(&db, "e1"),
+        (
+            15_000,
+            "2026-12-01".to_owned(),
+            "cena".to_owned(),
+            Some("dev-cat-2".to_owned()),
+            "completed".to_owned()
+        )
+    );
+    let (classified_by, updated_after): (String, String) = db
+        .query_row(
+            "SELECT classified_by, updated_at FROM expenses WHERE id = 'e1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(classified_by, "user");
+    assert!(
+        updated_after >= updated_before,
+        "{updated_after} {updated_before}"
+    );
+
+    let before: (i64, String, Option<String>, String, String) = db
+        .query_row(
+            "SELECT amount_minor, currency, category_id, status, action FROM expense_changes \
+             WHERE id = 'c2'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("change c2");
+    assert_eq!(
+        before,
+        (
+            15_000,
+            "CLP".to_owned(),
+            None,
+            "pending_category".to_owned(),
+            "edit".to_owned()
+        ),
+        "c2 keeps the values from before the category edit"
+    );
+    let read: (String, i64, String) = db
+        .query_row(sql::CHANGE_BEFORE, params!["dev", "c1"], |r| {
+            Ok((r.get("id")?, r.get("amount_minor")?, r.get("status")?))
+        })
+        .expect("change before");
+    assert_eq!(
+        read,
+        ("c1".to_owned(), 12_500, "pending_category".to_owned())
+    );
+
+    // Undo the category edit: the expense is pending again.
+    record_change(&db, "c5", "e1", "undo", Some("c2"));
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e1", "c2"]),
+        Ok(1)
+    );
+    let (minor, _, _, category, status) = expense_values(&db, "e1");
+    assert_eq!(
+        (minor, category, status.as_str()),
+        (15_000, None, "pending_category")
+    );
+    // Redo: revert the undo.
+    record_change(&db, "c6", "e1", "undo", Some("c5"));
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e1", "c5"]),
+        Ok(1)
+    );
+    assert_eq!(expense_values(&db, "e1").3.as_deref(), Some("dev-cat-2"));
+
+    // A change of another expense or customer reverts nothing.
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        1_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T11:00:00.000Z",
+    );
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e2", "c1"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["other", "e1", "c1"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(
+            sql::RECORD_EXPENSE_CHANGE,
+            params![
+                "c7",
+                "other",
+                "e1",
+                "user-a",
+                "edit",
+                None::<String>,
+                "wamid.c7"
+            ]
+        ),
+        Ok(0),
+        "another customer's expense records no change"
+    );
+}
+
+#[test]
+fn delete_is_a_status_and_edits_skip_deleted_expenses() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    bootstrap(&db, "other", "200", "56977778888");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        12_500,
+        Some("dev-cat-0"),
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+
+    assert_eq!(
+        db.execute(sql::DELETE_EXPENSE, params!["other", "e1"]),
+        Ok(0)
+    );
+    assert_eq!(db.execute(sql::DELETE_EXPENSE, params!["dev", "e1"]), Ok(1));
+    assert_eq!(count(&db, "expenses"), 1, "the row stays");
+    assert_eq!(expense_values(&db, "e1").4, "deleted");
+    assert_eq!(db.execute(sql::DELETE_EXPENSE, params!["dev", "e1"]), Ok(0));
+    for (what, statement, value) in [
+        ("date", sql::SET_EXPENSE_DATE, "2026-12-01"),
+        ("description", sql::SET_EXPENSE_DESCRIPTION, "cena"),
+        ("category", sql::SET_EXPENSE_CATEGORY, "dev-cat-1"),
+    ] {
+        assert_eq!(
+            db.execute(statement, params!["dev", "e1", value]),
+            Ok(0),
+            "{what}"
+        );
+    }
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_AMOUNT, params!["dev", "e1", 1, "CLP"]),
+        Ok(0)
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        12_500,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    assert_eq!(
+        db.execute(
+            sql::SET_EXPENSE_CATEGORY,
+            params!["dev", "e2", "other-cat-1"]
+        ),
+        Ok(0),
+        "another customer's category"
+    );
+}
+
+#[test]
+fn latest_action_is_the_later_of_change_and_recording() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let latest = |user: &str| -> Option<(String, Option<String>, String)> {
+        db.query_row(sql::LATEST_ACTION, params!["dev", user], |r| {
+            Ok((r.get("kind")?, r.get("change_id")?, r.get("expense_id")?))
+        })
+        .ok()
+    };
+    assert_eq!(latest("user-a"), None);
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        1_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e2",
+        2_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:05:00.000Z",
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        2_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:09:00.000Z",
+    );
+    assert_eq!(latest("user-a"), Some(("record".into(), None, "e2".into())));
+
+    record_change(&db, "c1", "e1", "edit", None);
+    db.execute(
+        "UPDATE expense_changes SET created_at = '2026-12-04T10:06:00.000Z' WHERE id = 'c1'",
+        [],
+    )
+    .expect("time");
+    assert_eq!(
+        latest("user-a"),
+        Some(("change".into(), Some("c1".into()), "e1".into()))
+    );
+    db.execute(
+        "UPDATE expense_changes SET created_at = '2026-12-04T10:05:00.000Z' WHERE id = 'c1'",
+        [],
+    )
+    .expect("time");
+    assert_eq!(
+        latest("user-a"),
+        Some(("change".into(), Some("c1".into()), "e1".into())),
+        "a change wins a tie"
+    );
+    db.execute(
+        "UPDATE expenses SET source = 'recurring', created_at = '2026-12-04T11:00:00.000Z' \
+         WHERE id = 'e2'",
+        [],
+    )
+    .expect("recurring");
+    assert_eq!(
+        latest("user-a").map(|(kind, _, _)| kind).as_deref(),
+        Some("change"),
+        "a recurring occurrence is not the user's action"
+    );
+    assert_eq!(latest("user-b"), Some(("record".into(), None, "b1".into())));
+}
+
+#[test]
+fn month_expenses_cover_the_month_for_household_or_user() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let at = "2026-12-04T10:00:00.000Z";
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a1",
+        1_000,
+        Some("dev-cat-0"),
+        "2026-12-01",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "b1",
+        2_000,
+        None,
+        "2026-12-31",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a2",
+        3_000,
+        Some("dev-cat-0"),
+        "2026-11-30",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a3",
+        4_000,
+        Some("dev-cat-0"),
+        "2027-01-01",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "a4",
+        5_000,
+        Some("dev-cat-0"),
+        "2026-12-15",
+        at,
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'a4'", [])
+        .expect("delete");
+    let month = |user: Option<&str>| -> Vec<(String, Option<String>, i64)> {
+        db.prepare(sql::MONTH_EXPENSES)
+            .expect("prepare")
+            .query_map(
+                params!["dev", "2026-12-01", "2026-12-31", user, 5000],
+                |r| {
+                    Ok((
+                        r.get("spent_on")?,
+                        r.get("category")?,
+                        r.get("amount_minor")?,
+                    ))
+                },
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        month(None),
+        [
+            ("2026-12-01".to_owned(), Some("Comida".to_owned()), 1_000),
+            ("2026-12-31".to_owned(), None, 2_000)
+        ]
+    );
+    assert_eq!(
+        month(Some("user-a")),
+        [("2026-12-01".to_owned(), Some("Comida".to_owned()), 1_000)]
+    );
+}
+
+#[test]
+fn budgets_sum_completed_home_currency_and_alerts_once() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let use_of = |category: &str| -> Option<(i64, i64, Option<String>)> {
+        db.query_row(
+            sql::BUDGET_USE,
+            params![
+                "dev",
+                category,
+                "CLP",
+                "2026-12-01",
+                "2026-12-31",
+                "2026-12"
+            ],
+            |r| {
+                Ok((
+                    r.get("budget_minor")?,
+                    r.get("spent_minor")?,
+                    r.get("announced")?,
+                ))
+            },
+        )
+        .ok()
+    };
+    assert_eq!(use_of("dev-cat-0"), None, "no budget, no row");
+    assert_eq!(
+        db.execute(
+            sql::SET_CATEGORY_BUDGET,
+            params!["dev", "dev-cat-0", 10_000]
+        ),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(
+            sql::SET_CATEGORY_BUDGET,
+            params!["other", "dev-cat-1", 10_000]
+        ),
+        Ok(0),
+        "another customer's category"
+    );
+    assert_eq!(
+        ids(&db, sql::CATEGORY_BUDGETS, params!["dev"]),
+        ["dev-cat-0"]
+    );
+    assert!(
+        db.execute(sql::SET_CATEGORY_BUDGET, params!["dev", "dev-cat-0", 0])
+            .is_err(),
+        "a budget is positive"
+    );
+    let at = "2026-12-04T10:00:00.000Z";
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        3_000,
+        Some("dev-cat-0"),
+        "2026-12-02",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-b"),
+        "e2",
+        4_000,
+        Some("dev-cat-0"),
+        "2026-12-03",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e3",
+        9_000,
+        None,
+        "2026-12-03",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e4",
+        9_000,
+        Some("dev-cat-0"),
+        "2026-11-30",
+        at,
+    );
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e5",
+        9_000,
+        Some("dev-cat-0"),
+        "2026-12-05",
+        at,
+    );
+    db.execute("UPDATE expenses SET status = 'deleted' WHERE id = 'e5'", [])
+        .expect("delete");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e6",
+        900,
+        Some("dev-cat-0"),
+        "2026-12-05",
+        at,
+    );
+    db.execute("UPDATE expenses SET currency = 'USD' WHERE id = 'e6'", [])
+        .expect("usd");
+    assert_eq!(use_of("dev-cat-0"), Some((10_000, 7_000, None)));
+
+    let alert = |threshold: i64, budget: i64| {
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params![
+                "dev",
+                "dev-cat-0",
+                "2026-12",
+                threshold,
+                budget,
+                8_000,
+                "wamid.x"
+            ],
+        )
+    };
+    assert_eq!(alert(80, 10_000), Ok(1));
+    assert_eq!(alert(80, 10_000), Ok(0), "a second alert is ignored");
+    assert_eq!(alert(100, 10_000), Ok(1));
+    assert_eq!(
+        use_of("dev-cat-0"),
+        Some((10_000, 7_000, Some("80,100".into())))
+    );
+    db.execute(
+        sql::SET_CATEGORY_BUDGET,
+        params!["dev", "dev-cat-0", 20_000],
+    )
+    .expect("new budget");
+    assert_eq!(
+        use_of("dev-cat-0"),
+        Some((20_000, 7_000, None)),
+        "alerts of another budget do not count"
+    );
+    assert!(
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params!["dev", "dev-cat-0", "2026-12", 50, 10_000, 8_000, "wamid.x"]
+        )
+        .is_err(),
+        "only 80 and 100"
+    );
+    db.execute(
+        sql::SET_CATEGORY_BUDGET,
+        params!["dev", "dev-cat-0", None::<i64>],
+    )
+    .expect("remove");
+    assert_eq!(use_of("dev-cat-0"), None);
+}
+
 // Personal data: the opt-out flag, the export reads and the deletion
 // statements, run as `privacy_store` runs them.
 
@@ -676,7 +1407,47 @@ mod privacy_data {
             "whatsapp",
             &format!("{b1}#1"),
         );
-        for id in [a1, a2, wamid(ANA_PHONE, "A3"), b1] {
+        let a4 = wamid(ANA_PHONE, "A4");
+        let changes = [
+            // Ana edits her lunch, and edits Beto's taxi, which Beto undoes.
+            ("ch-a1", "e-a1", "u-ana", "edit", None, a4.clone()),
+            (
+                "ch-ab",
+                "e-b1",
+                "u-ana",
+                "edit",
+                None,
+                wamid(ANA_PHONE, "A5"),
+            ),
+            (
+                "ch-b2",
+                "e-b1",
+                "u-beto",
+                "undo",
+                Some("ch-ab"),
+                wamid(BETO_PHONE, "B2"),
+            ),
+        ];
+        for (id, expense, user, action, reverts, message) in changes {
+            db.execute(
+                sql::RECORD_EXPENSE_CHANGE,
+                params![id, "c1", expense, user, action, reverts, message],
+            )
+            .expect("change");
+        }
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params!["c1", "c1-cat-0", "2026-12", 80, 20_000, 20_500, a1],
+        )
+        .expect("budget alert");
+        for id in [
+            a1,
+            a2,
+            wamid(ANA_PHONE, "A3"),
+            a4,
+            wamid(ANA_PHONE, "A5"),
+            b1,
+        ] {
             ledger(&db, "c1", &id);
         }
         ledger(&db, "c1", &wamid(NEIGHBOUR_PHONE, "N1"));
@@ -904,9 +1675,9 @@ mod privacy_data {
         let candidates = ledger_candidates(&db, "c1", &prefix);
         // The SQL range also finds the neighbour's wamid, which shares the
         // prefix; decoding drops it.
-        assert_eq!(candidates.len(), 4, "{candidates:?}");
+        assert_eq!(candidates.len(), 6, "{candidates:?}");
         let mine = privacy::wamids_of(ANA_PHONE, candidates.iter().map(String::as_str));
-        assert_eq!(mine.len(), 3, "{mine:?}");
+        assert_eq!(mine.len(), 5, "{mine:?}");
         assert!(!mine.contains(&wamid(NEIGHBOUR_PHONE, "N1")));
         assert!(ledger_candidates(&db, "c2", &prefix).is_empty());
     }
@@ -918,7 +1689,7 @@ mod privacy_data {
         assert_eq!(plan.mode, MemberDeletion::Delete);
         assert_eq!(plan.identity_ids, ["i-ana-mail", "i-ana-wa"]);
         assert_eq!(plan.addresses, [ANA_EMAIL, ANA_PHONE]);
-        assert_eq!(plan.ledger_ids.len(), 3);
+        assert_eq!(plan.ledger_ids.len(), 5);
         let expenses: i64 = db
             .query_row(sql::PRIVACY_SUMMARY, params!["c1", "u-ana"], |r| r.get(1))
             .expect("summary");
@@ -951,6 +1722,27 @@ mod privacy_data {
             assert_eq!(merchant, None, "{id}");
             assert_eq!(source_id, format!("erased:{id}"));
         }
+        let history: Vec<(String, Option<String>, String, String)> = db
+            .prepare("SELECT id, user_id, message_id, description FROM expense_changes ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(history.len(), 3, "the history stays");
+        assert_eq!(history[0].0, "ch-a1");
+        assert_eq!(history[0].1, None);
+        assert_eq!(history[0].2, "erased:ch-a1");
+        assert_eq!(history[0].3, "", "the earlier description of Ana's lunch");
+        assert_eq!(history[1].0, "ch-ab");
+        assert_eq!(history[1].1, None);
+        assert_eq!(history[1].3, "taxi", "Beto's taxi keeps its description");
+        assert_eq!(history[2].1.as_deref(), Some("u-beto"));
+        assert_eq!(history[2].2, wamid(BETO_PHONE, "B2"));
+        let alert: String = db
+            .query_row("SELECT message_id FROM budget_alerts", [], |r| r.get(0))
+            .expect("alert");
+        assert_eq!(alert, privacy::erased_ledger_id(&wamid(ANA_PHONE, "A1")));
         assert_nothing_names_ana(&db, None);
     }
 
@@ -971,6 +1763,19 @@ mod privacy_data {
             [(Some("c1-cat-0".to_owned()), 1, 8_000)],
             "only Beto's taxi is left"
         );
+        let history: Vec<String> = db
+            .prepare("SELECT id FROM expense_changes ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids");
+        assert_eq!(
+            history,
+            ["ch-ab", "ch-b2"],
+            "the history of Beto's taxi stays"
+        );
+        assert_eq!(count(&db, "SELECT count(*) FROM budget_alerts"), 1);
         assert_nothing_names_ana(&db, None);
     }
 
@@ -1060,7 +1865,7 @@ mod privacy_data {
                 &db,
                 "SELECT count(*) FROM inbound_messages WHERE message_id LIKE 'erased:%'"
             ),
-            3
+            5
         );
     }
 
@@ -1122,6 +1927,7 @@ mod privacy_data {
                 ("user", 1),
                 ("identities", 2),
                 ("expenses", 3),
+                ("expense_changes", 2),
                 ("categories", categories),
                 ("budgets", 1),
                 ("merchant_rules", 1),

@@ -1,4 +1,4 @@
--- Deletion, step 2 when customers.member_deletion is 'anonymise': keeps the
+-- Deletion, step 5 when customers.member_deletion is 'anonymise': keeps the
 -- amount, currency, date, category and status of the user's expenses, so a
 -- household keeps its totals, and clears what names the user. The source id
 -- (a wamid, which encodes the phone number) becomes `erased:` and the row id.

@@ -234,8 +234,10 @@ fn summary(text: &str, today: NaiveDate) -> Option<Recognised> {
 /// without a year is the latest such month that is not after today.
 fn period(words: &str, today: NaiveDate) -> Option<Period> {
     let current = Period::of(today);
+    // `split_whitespace`, not `split(' ')`: nothing after the command must
+    // read as no words (this month), not as one empty word.
     let words = words
-        .split(' ')
+        .split_whitespace()
         .filter(|word| {
             !matches!(
                 *word,
@@ -421,19 +423,13 @@ fn amount_only(
 /// A date with nothing else around it (`ayer`, `el lunes`, `3/12`), or
 /// `None`. A date after today is rejected.
 fn date_only(text: &str, context: &ParseContext<'_>) -> Option<Result<NaiveDate, Problem>> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    match parse::parse_message(text, context).as_slice() {
-        [Item::MissingAmount {
-            description,
-            spent_on,
-            ..
-        }] if description.trim().is_empty() => Some(if *spent_on > context.today {
-            Err(Problem::DateInFuture)
-        } else {
-            Ok(*spent_on)
-        }),
-        _ => None,
-    }
+    // `parse_message` dates every line today when it names no date, so a
+    // text of filler words (`no sé`) would read as "today"; `parse_date`
+    // needs a date expression.
+    let date = parse::parse_date(text, context)?;
+    Some(if date > context.today {
+        Err(Problem::DateInFuture)
+    } else {
+        Ok(date)
+    })
 }

@@ -271,7 +271,11 @@ fn unfitting_answer_re_asks_the_question() {
         "explanation and the question again: {replies:?}"
     );
     assert!(matches!(replies[1], Outbound::Buttons { .. }));
-    assert!(logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood));
+    assert!(
+        logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood),
+        "{:?}",
+        transition.effects
+    );
 }
 
 #[test]
@@ -491,4 +495,332 @@ fn too_many_expenses_records_none() {
         panic!("no reply")
     };
     assert!(reply.contains("más de 20 gastos"), "{reply}");
+}
+
+#[test]
+fn text_without_amount_while_asked_is_a_wrong_answer() {
+    let transition = step(awaiting_category("m0#1"), text("no sé"), "m1");
+    assert_eq!(transition.state.questions.len(), 1, "no question queued");
+    assert!(
+        logged(&transition).contains(&&FlowEvent::AnswerNotUnderstood),
+        "{:?}",
+        transition.effects
+    );
+    let texts: Vec<&str> = replies(&transition).iter().map(|r| r.text()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        texts[1].contains("xyzzy"),
+        "the open question again: {texts:?}"
+    );
+}
+
+#[test]
+fn pending_expense_behind_an_open_question_is_announced() {
+    let transition = step(
+        awaiting_category("m0#1"),
+        classified("m1#1", draft(3000, "plugh"), None, 0.1),
+        "m1",
+    );
+    assert_eq!(transition.state.questions.len(), 2);
+    let texts: Vec<&str> = replies(&transition).iter().map(|r| r.text()).collect();
+    assert_eq!(
+        texts,
+        vec!["📝 Anoté plugh (CLP 3.000) sin categoría; te pregunto por ella después."]
+    );
+}
+
+#[test]
+fn turn_that_only_queues_a_question_asks_the_open_one_again() {
+    let transition = step(awaiting_category("m0#1"), text("café 3,40"), "m1");
+    assert_eq!(transition.state.questions.len(), 2);
+    let replies = replies(&transition);
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].text().contains("xyzzy"), "{:?}", replies[0]);
+}
+
+fn loads(transition: &Transition) -> Vec<&LedgerQuery> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LoadLedger(query) => Some(query),
+            _ => None,
+        })
+        .collect()
+}
+
+fn kinds(state: &State) -> Vec<&'static str> {
+    state
+        .questions
+        .iter()
+        .map(|question| match question {
+            Question::Category { .. } => "category",
+            Question::Amount { .. } => "amount",
+            Question::AmountChoice { .. } => "amount_choice",
+            Question::FutureDate { .. } => "future_date",
+        })
+        .collect()
+}
+
+fn aged(mut state: State, seconds: i64) -> State {
+    state.updated_at = NOW - seconds;
+    state
+}
+
+fn pending_record(id: &str) -> crate::commands::ExpenseRecord {
+    crate::commands::ExpenseRecord {
+        id: id.into(),
+        source_id: format!("{id}#1"),
+        merchant: None,
+        values: crate::commands::Values {
+            amount: Money::new(4_000, Currency::Clp),
+            spent_on: today(),
+            description: "xyzzy".into(),
+            category_id: None,
+            status: crate::commands::Status::PendingCategory,
+        },
+    }
+}
+
+fn ledger(query: LedgerQuery, records: Vec<crate::commands::ExpenseRecord>) -> Input {
+    Input::Ledger {
+        query,
+        answer: LedgerAnswer::Expenses(records),
+    }
+}
+
+/// One transition: the state and input, then the questions left, the
+/// ledger reads asked for and how many replies are sent.
+struct Case {
+    what: &'static str,
+    state: State,
+    input: Input,
+    questions: &'static [&'static str],
+    loads: Vec<LedgerQuery>,
+    replies: usize,
+}
+
+#[test]
+fn transitions_with_commands_answers_and_timeouts() {
+    use crate::commands::{LastIntent, RecentIntent};
+    let fresh = || awaiting_category("m0#1");
+    let amount = || step(State::default(), text("almuerzo"), "m0").state;
+    let future = || step(State::default(), text("almuerzo 5000 mañana"), "m0").state;
+    let ttl = QUESTION_TTL_SECONDS;
+    let cases = [
+        Case {
+            what: "help when idle looks for a stale pending expense",
+            state: State::default(),
+            input: text("ayuda"),
+            questions: &[],
+            loads: vec![LedgerQuery::OldestPending],
+            replies: 1,
+        },
+        Case {
+            what: "cancel when idle does not",
+            state: State::default(),
+            input: text("cancelar"),
+            questions: &[],
+            loads: vec![],
+            replies: 1,
+        },
+        Case {
+            what: "cancel drops the category question",
+            state: fresh(),
+            input: text("cancel"),
+            questions: &[],
+            loads: vec![],
+            replies: 1,
+        },
+        Case {
+            what: "cancel drops the amount draft",
+            state: amount(),
+            input: text("cancelar"),
+            questions: &[],
+            loads: vec![],
+            replies: 1,
+        },
+        Case {
+            what: "undo while asked keeps the question and reads the ledger",
+            state: fresh(),
+            input: text("deshacer"),
+            questions: &["category"],
+            loads: vec![LedgerQuery::UndoTarget],
+            replies: 0,
+        },
+        Case {
+            what: "an edit while asked reads the last expense",
+            state: fresh(),
+            input: text("no, eran 15.000"),
+            questions: &["category"],
+            loads: vec![LedgerQuery::Last(LastIntent::Edit(
+                crate::commands::Edit::Amount(Money::new(15_000, Currency::Clp)),
+            ))],
+            replies: 0,
+        },
+        Case {
+            what: "the recent list when idle",
+            state: State::default(),
+            input: text("últimos"),
+            questions: &[],
+            loads: vec![LedgerQuery::Recent(RecentIntent::List)],
+            replies: 0,
+        },
+        Case {
+            what: "an answer in time completes the expense and checks budgets",
+            state: aged(fresh(), ttl - 1),
+            input: text("salud"),
+            questions: &[],
+            loads: vec![LedgerQuery::Budgets(vec![crate::commands::BudgetCheck {
+                category_id: "health".into(),
+                period: crate::commands::Period::of(today()),
+                added_minor: 5_000,
+            }])],
+            replies: 1,
+        },
+        Case {
+            what: "a category question past its TTL expires",
+            state: aged(fresh(), ttl + 1),
+            input: text("hola"),
+            questions: &[],
+            loads: vec![LedgerQuery::OldestPending],
+            replies: 1,
+        },
+        Case {
+            what: "an amount question past its TTL expires",
+            state: aged(amount(), ttl + 1),
+            input: text("gracias"),
+            questions: &[],
+            loads: vec![LedgerQuery::OldestPending],
+            replies: 1,
+        },
+        Case {
+            what: "an amount answer in time is classified",
+            state: aged(amount(), ttl - 1),
+            input: text("12.500"),
+            questions: &[],
+            loads: vec![],
+            replies: 0,
+        },
+        Case {
+            what: "a future date answered yes is classified",
+            state: future(),
+            input: text("sí"),
+            questions: &[],
+            loads: vec![],
+            replies: 0,
+        },
+        Case {
+            what: "an unfitting answer asks again",
+            state: future(),
+            input: text("qué?"),
+            questions: &["future_date"],
+            loads: vec![],
+            replies: 2,
+        },
+        Case {
+            what: "a stale pending expense is asked again",
+            state: State::default(),
+            input: ledger(LedgerQuery::OldestPending, vec![pending_record("old")]),
+            questions: &["category"],
+            loads: vec![],
+            replies: 1,
+        },
+        Case {
+            what: "no stale pending expense: nothing more",
+            state: State::default(),
+            input: ledger(LedgerQuery::OldestPending, vec![]),
+            questions: &[],
+            loads: vec![],
+            replies: 0,
+        },
+        Case {
+            what: "a stale one already open is not queued twice",
+            state: awaiting_category("old#1"),
+            input: ledger(LedgerQuery::OldestPending, vec![pending_record("old")]),
+            questions: &["category"],
+            loads: vec![],
+            replies: 0,
+        },
+        Case {
+            what: "deleting the asked expense closes its question",
+            state: awaiting_category("old#1"),
+            input: ledger(
+                LedgerQuery::Last(LastIntent::Delete),
+                vec![pending_record("old")],
+            ),
+            questions: &[],
+            loads: vec![LedgerQuery::OldestPending],
+            replies: 1,
+        },
+        Case {
+            what: "the recent list waits for a tap before any stale question",
+            state: State::default(),
+            input: ledger(
+                LedgerQuery::Recent(RecentIntent::List),
+                vec![pending_record("e1")],
+            ),
+            questions: &[],
+            loads: vec![],
+            replies: 1,
+        },
+        Case {
+            what: "a recent-list tap reads that expense",
+            state: State::default(),
+            input: Input::Choice {
+                id: "exp|e1".into(),
+                title: "1. CLP 4.000 xyzzy".into(),
+            },
+            questions: &[],
+            loads: vec![LedgerQuery::Expense {
+                id: "e1".into(),
+                intent: crate::commands::ExpenseIntent::ConfirmDelete,
+            }],
+            replies: 0,
+        },
+        Case {
+            what: "an unsupported message is answered",
+            state: fresh(),
+            input: Input::Unsupported,
+            questions: &["category"],
+            loads: vec![],
+            replies: 1,
+        },
+    ];
+    for case in cases {
+        let what = case.what;
+        let transition = step(case.state, case.input, "m1");
+        assert_eq!(kinds(&transition.state), case.questions, "{what}");
+        assert_eq!(
+            loads(&transition),
+            case.loads.iter().collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert_eq!(
+            replies(&transition).len(),
+            case.replies,
+            "{what}: {:?}",
+            replies(&transition)
+        );
+        assert_eq!(transition.state.updated_at, NOW, "{what}");
+    }
+}
+
+#[test]
+fn expiry_is_logged_and_the_question_not_answered() {
+    for (age, expired) in [
+        (QUESTION_TTL_SECONDS - 1, false),
+        (QUESTION_TTL_SECONDS, false),
+        (QUESTION_TTL_SECONDS + 1, true),
+    ] {
+        let transition = step(aged(awaiting_category("m0#1"), age), text("salud"), "m1");
+        let logged_expiry =
+            logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 });
+        assert_eq!(logged_expiry, expired, "age {age}");
+        let set = transition
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::SetCategory { .. }));
+        assert_eq!(set, !expired, "age {age}");
+    }
 }

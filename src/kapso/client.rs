@@ -90,6 +90,23 @@ pub struct SendReport {
     pub stop: Stop,
 }
 
+/// Longest `biz_opaque_callback_data` the Cloud API accepts, in characters
+/// (raised from 256 to 512 in Meta's WhatsApp Business Platform changelog).
+const MAX_CALLBACK_DATA: usize = 512;
+
+/// Who a message goes to, from which business number, and which inbound
+/// message it answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    pub phone_number_id: &'a str,
+    pub to: &'a str,
+    /// The id of the message being answered, sent as
+    /// `biz_opaque_callback_data`. The Cloud API echoes it in the status
+    /// webhooks of the reply, so a failed delivery names the message it
+    /// answered. `None` for messages that answer nothing.
+    pub in_reply_to: Option<&'a str>,
+}
+
 /// Where and how to reach Kapso.
 #[derive(Debug, Clone)]
 pub struct KapsoClient {
@@ -98,23 +115,24 @@ pub struct KapsoClient {
 }
 
 impl KapsoClient {
-    /// Builds the request that sends `message` to `to` from `phone_number_id`.
-    pub fn message_request(
-        &self,
-        phone_number_id: &str,
-        to: &str,
-        message: &Outbound,
-    ) -> HttpRequest {
+    /// Builds the request that sends `message` to `addressee`.
+    pub fn message_request(&self, addressee: &Addressee<'_>, message: &Outbound) -> HttpRequest {
         let mut body = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to,
+            "to": addressee.to,
         });
+        let callback_data = addressee
+            .in_reply_to
+            .filter(|id| id.chars().count() <= MAX_CALLBACK_DATA);
+        if let Some(id) = callback_data {
+            body["biz_opaque_callback_data"] = json!(id);
+        }
         let extra = message_body(message);
         if let (Some(target), Value::Object(fields)) = (body.as_object_mut(), extra) {
             target.extend(fields);
         }
-        self.post(phone_number_id, &body)
+        self.post(addressee.phone_number_id, &body)
     }
 
     /// Builds the request that marks an inbound message as read.
@@ -140,11 +158,10 @@ impl KapsoClient {
     pub async fn send(
         &self,
         http: &impl HttpClient,
-        phone_number_id: &str,
-        to: &str,
+        addressee: &Addressee<'_>,
         message: &Outbound,
     ) -> SendOutcome {
-        let request = self.message_request(phone_number_id, to, message);
+        let request = self.message_request(addressee, message);
         match http.send(request).await {
             Ok(response) => read_outcome(&response),
             Err(error) => SendOutcome::Unreachable(error),
@@ -184,18 +201,16 @@ pub fn retry_decision(result: &Result<HttpResponse, HttpError>) -> Decision {
 impl KapsoClient {
     /// Sends `message`, retrying within `policy` as [`retry_decision`] says.
     /// `on_retry` is called before each wait, for the caller's log.
-    #[allow(clippy::too_many_arguments)]
     pub async fn send_with_retry(
         &self,
         http: &impl HttpClient,
         clock: &impl Clock,
         policy: &RetryPolicy,
-        phone_number_id: &str,
-        to: &str,
+        addressee: &Addressee<'_>,
         message: &Outbound,
         on_retry: impl FnMut(&RetryNote<'_>),
     ) -> SendReport {
-        let request = self.message_request(phone_number_id, to, message);
+        let request = self.message_request(addressee, message);
         let retried =
             retry::send_with_retry(http, clock, policy, &request, retry_decision, on_retry).await;
         let outcome = match &retried.last {
@@ -298,6 +313,14 @@ mod tests {
         }
     }
 
+    fn to<'a>(phone_number_id: &'a str, to: &'a str) -> Addressee<'a> {
+        Addressee {
+            phone_number_id,
+            to,
+            in_reply_to: None,
+        }
+    }
+
     fn body_of(request: &HttpRequest) -> Value {
         serde_json::from_str(request.body.as_deref().unwrap_or_default()).expect("json body")
     }
@@ -305,7 +328,7 @@ mod tests {
     #[test]
     fn text_request_targets_number_with_api_key() {
         let request =
-            client().message_request("123", "56912345678", &Outbound::Text("hola".into()));
+            client().message_request(&to("123", "56912345678"), &Outbound::Text("hola".into()));
         assert_eq!(
             request.url,
             "http://127.0.0.1:9/meta/whatsapp/v24.0/123/messages"
@@ -319,6 +342,28 @@ mod tests {
     }
 
     #[test]
+    fn reply_carries_the_answered_message_id() {
+        let long = "w".repeat(MAX_CALLBACK_DATA + 1);
+        let cases = [
+            (Some("wamid.in"), Some("wamid.in")),
+            (None, None),
+            (Some(long.as_str()), None),
+        ];
+        for (in_reply_to, expected) in cases {
+            let addressee = Addressee {
+                in_reply_to,
+                ..to("1", "2")
+            };
+            let body = body_of(&client().message_request(&addressee, &Outbound::Text("ok".into())));
+            assert_eq!(
+                body["biz_opaque_callback_data"].as_str(),
+                expected,
+                "{in_reply_to:?}"
+            );
+        }
+    }
+
+    #[test]
     fn buttons_are_capped_at_whatsapp_limits() {
         let buttons = (0..5)
             .map(|i| (format!("id{i}"), format!("a very long category name {i}")))
@@ -327,7 +372,7 @@ mod tests {
             body: "¿Categoría?".into(),
             buttons,
         };
-        let body = body_of(&client().message_request("1", "2", &message));
+        let body = body_of(&client().message_request(&to("1", "2"), &message));
         let sent = body["interactive"]["action"]["buttons"]
             .as_array()
             .expect("buttons");
@@ -355,7 +400,7 @@ mod tests {
             label: "Categorías".into(),
             rows,
         };
-        let body = body_of(&client().message_request("1", "2", &message));
+        let body = body_of(&client().message_request(&to("1", "2"), &message));
         let sent = body["interactive"]["action"]["sections"][0]["rows"]
             .as_array()
             .expect("rows");
@@ -413,8 +458,7 @@ mod tests {
                 http,
                 http,
                 policy,
-                "123",
-                "56912345678",
+                &to("123", "56912345678"),
                 &Outbound::Text("hola".into()),
                 |note| waits.push(note.wait_ms),
             ));

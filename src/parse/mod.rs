@@ -152,6 +152,26 @@ pub fn parse_amount(text: &str, context: &ParseContext<'_>) -> AmountReading {
     }
 }
 
+/// Reads a text that names a date and nothing else (`ayer`, `el lunes`,
+/// `3/11`), with filler words and punctuation allowed around it. Returns
+/// `None` when the text names no date, several dates, or other words.
+pub fn parse_date(text: &str, context: &ParseContext<'_>) -> Option<NaiveDate> {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tokens = tokenize(&line);
+    let dates = date::find_dates(&tokens, context.today, context.locale);
+    let [only] = dates.as_slice() else {
+        return None;
+    };
+    let mut outside = tokens
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index < only.start || *index >= only.end);
+    let only_filler = outside.all(|(_, token)| {
+        !matches!(token.kind, Kind::Word | Kind::Number) || text::is_filler(token)
+    });
+    only.date.filter(|_| only_filler)
+}
+
 /// Recognises greetings, thanks and questions that are not expenses. Any
 /// amount in the text makes it an expense (`hola, uber 5000`).
 pub fn small_talk(text: &str) -> Option<SmallTalk> {

@@ -94,6 +94,28 @@ fn future_date_is_reported() {
 }
 
 #[test]
+fn date_alone_is_read_and_anything_else_is_not() {
+    let es = context("es-CL", Currency::Clp);
+    let day = |month, day| NaiveDate::from_ymd_opt(2026, month, day);
+    // 2026-03-12 is a Thursday.
+    let cases = [
+        ("ayer", day(3, 11)),
+        ("fue el lunes", day(3, 9)),
+        ("el 3/3.", day(3, 3)),
+        ("hoy", day(3, 12)),
+        ("sé", None),
+        ("no sé", None),
+        ("", None),
+        ("almuerzo ayer", None),
+        ("5000 ayer", None),
+        ("ayer y hoy", None),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(parse_date(text, &es), expected, "`{text}`");
+    }
+}
+
+#[test]
 fn empty_and_blank_messages_have_no_items() {
     for text in ["", "   ", "\n\n"] {
         assert!(

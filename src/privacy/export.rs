@@ -104,7 +104,7 @@ pub struct Query {
 /// The sections read with one statement each, in the order they are written.
 /// The ledger rows ([`MESSAGES`]) and the conversation state in KV
 /// ([`CONVERSATION_STATE`]) follow them.
-pub const QUERIES: [Query; 7] = [
+pub const QUERIES: [Query; 8] = [
     Query {
         section: "user",
         sql: sql::EXPORT_USER,
@@ -155,6 +155,25 @@ pub const QUERIES: [Query; 7] = [
             "source_message_id",
             "created_at",
             "updated_at",
+        ],
+    },
+    Query {
+        section: "expense_changes",
+        sql: sql::EXPORT_EXPENSE_CHANGES,
+        params: Params::CustomerUser,
+        columns: &[
+            "id",
+            "expense_id",
+            "action",
+            "reverts_change_id",
+            "message_id",
+            "amount_minor",
+            "currency",
+            "spent_on",
+            "description",
+            "category_id",
+            "status",
+            "created_at",
         ],
     },
     Query {

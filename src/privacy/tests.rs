@@ -156,13 +156,17 @@ fn deletion_statements_follow_the_mode() {
         sqls(&anonymise),
         [
             sql::REWRITE_USER_LEDGER,
+            sql::REWRITE_USER_BUDGET_ALERTS,
+            sql::ANONYMISE_USER_EXPENSE_HISTORY,
+            sql::ANONYMISE_USER_CHANGES,
             sql::ANONYMISE_USER_EXPENSES,
             sql::DELETE_USER_IDENTITIES,
             sql::DELETE_USER_EMAIL_ROUTES,
             sql::DELETE_USER,
         ]
     );
-    assert_eq!(sqls(&delete)[1], sql::DELETE_USER_EXPENSES);
+    assert_eq!(sqls(&delete)[2], sql::DELETE_USER_EXPENSE_HISTORY);
+    assert_eq!(sqls(&delete)[4], sql::DELETE_USER_EXPENSES);
 }
 
 #[test]
@@ -171,13 +175,14 @@ fn deletion_statements_bind_json_lists() {
     let pairs: Value =
         serde_json::from_str(statements[0].params[1].as_deref().expect("pairs")).expect("json");
     assert_eq!(pairs, json!([["wamid.A", erased_ledger_id("wamid.A")]]));
+    assert_eq!(statements[1].params[1], statements[0].params[1]);
     let addresses: Value =
-        serde_json::from_str(statements[2].params[2].as_deref().expect("addresses")).expect("json");
+        serde_json::from_str(statements[5].params[2].as_deref().expect("addresses")).expect("json");
     assert_eq!(addresses, json!(["56911112222", "ana@example.com"]));
     for statement in &statements {
         assert_eq!(statement.params[0].as_deref(), Some("c1"));
     }
-    assert_eq!(statements[4].params[1].as_deref(), Some("u1"));
+    assert_eq!(statements[7].params[1].as_deref(), Some("u1"));
 }
 
 #[test]

@@ -277,6 +277,10 @@ export async function startWorker({ vars = {} } = {}) {
       });
       return result.status === 0 ? result.stdout : null;
     },
+    /** Deletes a KV key through wrangler, as its TTL would. */
+    kvDelete(key, binding = "CONVERSATION_STATE_KV") {
+      return wrangler(["kv", "key", "delete", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+    },
     /** POSTs a body to /webhooks/whatsapp, signed unless `signature` is given (null: no header). */
     async sendWebhook(body, { signature, header = "x-kapso-signature", secret = WEBHOOK_SECRET, headers = {} } = {}) {
       const raw = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
@@ -298,6 +302,14 @@ export async function startWorker({ vars = {} } = {}) {
     /** Waits for the `count`-th message sent to `to` and returns all of them. */
     async repliesTo(to, count = 1, { timeoutMs = 10_000 } = {}) {
       return waitFor(() => worker.kapsoMessages(to).length >= count && worker.kapsoMessages(to), { timeoutMs, what: `${count} replies to ${to}` });
+    },
+    /**
+     * Waits for `count` messages that answer the inbound message `messageId`
+     * (the worker sends its id as `biz_opaque_callback_data`) and returns them.
+     */
+    async repliesFor(messageId, count = 1, { timeoutMs = 10_000 } = {}) {
+      const answering = () => mocks.requests.filter((r) => r.service === "kapso" && r.body?.biz_opaque_callback_data === messageId);
+      return waitFor(() => answering().length >= count && answering(), { timeoutMs, what: `${count} replies to message ${messageId}` });
     },
     telegramMessages() {
       return mocks.requests.filter((r) => r.service === "telegram");

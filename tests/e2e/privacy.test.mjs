@@ -449,13 +449,27 @@ describe("export", () => {
 });
 
 describe("deletion", () => {
-  /** A member with WhatsApp expenses, an open question and an emailed receipt. */
-  async function member(tag) {
+  /**
+   * A member with WhatsApp expenses, one of them edited, a budget alert
+   * announced to them, an open question and an emailed receipt. `budget`
+   * differs per member, so that each gets an alert of their own.
+   */
+  async function member(tag, budget) {
     const from = newSender();
     const name = `Zoraida ${tag} Quispe`;
     await ask(from, "almuerzo 12500", name);
+    await ask(from, `presupuesto comida ${budget}`, name);
+    await ask(from, "almuerzo 9000", name);
+    await ask(from, "presupuesto comida 0", name);
+    await ask(from, "cambia la descripción a cena con Pedro", name);
     await ask(from, "xyzzy 3000", name);
     const { user_id: userId, identity_id: identityId } = userOf(from);
+    const alerts = worker.query("SELECT message_id FROM budget_alerts WHERE budget_minor = ?", Number(budget.replace(".", "")));
+    assert.ok(alerts.length > 0, "a budget alert was announced");
+    assert.ok(alerts.every((alert) => wamidPhone(alert.message_id) === from), "in a reply to the member");
+    const changes = worker.query("SELECT message_id, description FROM expense_changes WHERE user_id = ?", userId);
+    assert.equal(changes.length, 1, "the edit is in the history");
+    assert.equal(wamidPhone(changes[0].message_id), from);
     const address = `gastos+${tag}${from.slice(-4)}@misgastos.test`;
     await routeEmail(address, userId);
     const receipt = await emailReceipt(address, "5.990");
@@ -498,7 +512,7 @@ describe("deletion", () => {
   test("button deletion anonymises and leaves nothing naming the user", async () => {
     const other = newSender();
     await ask(other, "taxi 7000");
-    const person = await member("anon");
+    const person = await member("anon", "10.000");
     const totals = householdTotals();
     const { reply, confirm } = await askDeletion(person.from);
     assert.match(messageText(reply), /quedan en los totales/);
@@ -511,7 +525,7 @@ describe("deletion", () => {
 
     assert.deepEqual(householdTotals(), totals, "the household keeps its totals");
     assert.equal(worker.query("SELECT count(*) AS n FROM expenses WHERE source_message_id LIKE 'erased:%'")[0].n >= 3, true);
-    await assertNothingNames(person.from, [person.userId, person.identityId, person.name, person.address]);
+    await assertNothingNames(person.from, [person.userId, person.identityId, person.name, person.address, "cena con Pedro"]);
     assert.ok(userOf(other).user_id, "the other member is untouched");
 
     // A retry of the confirming delivery is a duplicate, not a new sender.
@@ -532,11 +546,11 @@ describe("deletion", () => {
   test("delete mode removes the expenses", async () => {
     await execute(`UPDATE customers SET member_deletion = 'delete' WHERE id = '${CUSTOMER}'`);
     try {
-      const person = await member("gone");
+      const person = await member("gone", "11.000");
       const before = householdTotals();
       const mine = worker.query("SELECT count(*) AS n, sum(amount_minor) AS total FROM expenses WHERE user_id = ?", person.userId)[0];
       const { reply, confirm } = await askDeletion(person.from);
-      assert.match(messageText(reply), /También se borran tus gastos \(3\)/);
+      assert.match(messageText(reply), /También se borran tus gastos \(4\)/);
       const count = worker.kapsoMessages(person.from).length;
       await tap(person.from, confirm.id, confirm.title);
       await worker.repliesTo(person.from, count + 1);
@@ -545,7 +559,7 @@ describe("deletion", () => {
       const clp = (rows) => rows.find((row) => row.currency === "CLP");
       assert.equal(clp(after).total, clp(before).total - mine.total);
       assert.equal(clp(after).expenses, clp(before).expenses - mine.n);
-      await assertNothingNames(person.from, [person.userId, person.identityId, person.name, person.address]);
+      await assertNothingNames(person.from, [person.userId, person.identityId, person.name, person.address, "cena con Pedro"]);
     } finally {
       await execute(`UPDATE customers SET member_deletion = 'anonymise' WHERE id = '${CUSTOMER}'`);
     }

@@ -92,6 +92,7 @@ describe("expense flow", () => {
     assert.equal(reply.path, "/kapso/100200300400500/messages");
     assert.equal(reply.headers["x-api-key"], "e2e-kapso-key");
     assert.equal(reply.body.to, from);
+    assert.equal(reply.body.biz_opaque_callback_data, body.message.id);
     assert.match(messageText(reply), /CLP 12\.500/);
     assert.match(messageText(reply), /Comida/);
 
