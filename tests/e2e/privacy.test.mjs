@@ -451,20 +451,26 @@ describe("export", () => {
 describe("deletion", () => {
   /**
    * A member with WhatsApp expenses, one of them edited, a budget alert
-   * announced to them, an open question and an emailed receipt. `budget`
-   * differs per member, so that each gets an alert of their own.
+   * announced to them, an open question and an emailed receipt.
    */
-  async function member(tag, budget) {
+  async function member(tag) {
     const from = newSender();
     const name = `Zoraida ${tag} Quispe`;
     await ask(from, "almuerzo 12500", name);
+    // A budget just above what the household spent on food, so that the
+    // next lunch crosses it; alerts fire only when spending crosses one.
+    const [{ spent }] = worker.query(
+      "SELECT coalesce(sum(e.amount_minor), 0) AS spent FROM expenses e JOIN categories c ON c.id = e.category_id WHERE e.customer_id = ? AND c.name = 'Comida' AND e.status = 'completed' AND e.currency = 'CLP'",
+      CUSTOMER,
+    );
+    const budget = spent + 5000;
     await ask(from, `presupuesto comida ${budget}`, name);
     await ask(from, "almuerzo 9000", name);
     await ask(from, "presupuesto comida 0", name);
     await ask(from, "cambia la descripción a cena con Pedro", name);
     await ask(from, "xyzzy 3000", name);
     const { user_id: userId, identity_id: identityId } = userOf(from);
-    const alerts = worker.query("SELECT message_id FROM budget_alerts WHERE budget_minor = ?", Number(budget.replace(".", "")));
+    const alerts = worker.query("SELECT message_id FROM budget_alerts WHERE budget_minor = ?", budget);
     assert.ok(alerts.length > 0, "a budget alert was announced");
     assert.ok(alerts.every((alert) => wamidPhone(alert.message_id) === from), "in a reply to the member");
     const changes = worker.query("SELECT message_id, description FROM expense_changes WHERE user_id = ?", userId);
@@ -512,7 +518,7 @@ describe("deletion", () => {
   test("button deletion anonymises and leaves nothing naming the user", async () => {
     const other = newSender();
     await ask(other, "taxi 7000");
-    const person = await member("anon", "10.000");
+    const person = await member("anon");
     const totals = householdTotals();
     const { reply, confirm } = await askDeletion(person.from);
     assert.match(messageText(reply), /quedan en los totales/);
@@ -546,7 +552,7 @@ describe("deletion", () => {
   test("delete mode removes the expenses", async () => {
     await execute(`UPDATE customers SET member_deletion = 'delete' WHERE id = '${CUSTOMER}'`);
     try {
-      const person = await member("gone", "11.000");
+      const person = await member("gone");
       const before = householdTotals();
       const mine = worker.query("SELECT count(*) AS n, sum(amount_minor) AS total FROM expenses WHERE user_id = ?", person.userId)[0];
       const { reply, confirm } = await askDeletion(person.from);
