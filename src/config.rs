@@ -8,7 +8,9 @@
 use worker::Env;
 
 use crate::events;
+use crate::fx::{self, source::FxSource};
 use crate::kapso::client::KapsoClient;
+use crate::reminders::{self, Templates};
 use crate::sentry::{Dsn, SentryClient};
 use crate::telegram::{NotifySet, TelegramClient};
 
@@ -22,6 +24,8 @@ pub const PROMPTS_KV: &str = "PROMPTS_KV";
 pub const ENTITLEMENTS_KV: &str = "ENTITLEMENTS_KV";
 /// Workers AI binding (a local stand-in in development).
 pub const AI: &str = "AI";
+/// KV namespace that caches exchange rates per day; optional.
+pub const FX_RATES_KV: &str = "FX_RATES_KV";
 
 const DEFAULT_KAPSO_API_BASE_URL: &str = "https://api.kapso.ai/meta/whatsapp/v24.0";
 const DEFAULT_TELEGRAM_API_BASE_URL: &str = "https://api.telegram.org";
@@ -61,6 +65,15 @@ pub struct Config {
     /// `PUBLIC_BASE_URL`: the worker's own origin (`https://…`, no trailing
     /// slash), which links sent to users start with.
     pub public_base_url: Option<String>,
+    /// `FX_API_BASE_URL`: where exchange rates come from.
+    pub fx_source: FxSource,
+    /// `RECURRING_NOTICE_DAYS`: days before a recurring payment its notice
+    /// is sent; 0 turns the notices off.
+    pub recurring_notice_days: u32,
+    /// `KAPSO_REMINDER_TEMPLATE`, `KAPSO_PAYMENT_NOTICE_TEMPLATE` and
+    /// `KAPSO_TEMPLATE_LANGUAGE`: what reminders send outside the 24-hour
+    /// window.
+    pub reminder_templates: Templates,
 }
 
 impl Config {
@@ -123,6 +136,16 @@ impl Config {
             link_signing_key: string(env, "LINK_SIGNING_KEY").map(String::into_bytes),
             public_base_url: string(env, "PUBLIC_BASE_URL")
                 .map(|url| url.trim_end_matches('/').to_owned()),
+            fx_source: FxSource {
+                base_url: string(env, "FX_API_BASE_URL")
+                    .unwrap_or_else(|| fx::source::DEFAULT_BASE_URL.to_owned()),
+            },
+            recurring_notice_days: notice_days(string(env, "RECURRING_NOTICE_DAYS").as_deref()),
+            reminder_templates: Templates {
+                reminder: string(env, "KAPSO_REMINDER_TEMPLATE"),
+                payment_notice: string(env, "KAPSO_PAYMENT_NOTICE_TEMPLATE"),
+                language: string(env, "KAPSO_TEMPLATE_LANGUAGE"),
+            },
         }
     }
 
@@ -156,6 +179,27 @@ fn sentry_client(env: &Env, environment: &str) -> Option<SentryClient> {
             .unwrap_or_else(|| format!("misgastos@{}", crate::app::version())),
         environment: environment.to_owned(),
     })
+}
+
+/// Reads `RECURRING_NOTICE_DAYS`: a whole number of days up to 28 (a notice
+/// must come after the previous occurrence of a monthly rule). Anything
+/// else keeps the default, with a warning.
+fn notice_days(value: Option<&str>) -> u32 {
+    let Some(value) = value else {
+        return reminders::DEFAULT_NOTICE_DAYS;
+    };
+    match value.parse::<u32>() {
+        Ok(days) if days <= 28 => days,
+        _ => {
+            tracing::warn!(
+                event = events::CONFIG_INVALID,
+                name = "RECURRING_NOTICE_DAYS",
+                value,
+                "expected a whole number of days from 0 to 28; using the default"
+            );
+            reminders::DEFAULT_NOTICE_DAYS
+        }
+    }
 }
 
 /// Reads a secret or a var; empty values count as missing.

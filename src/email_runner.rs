@@ -746,6 +746,7 @@ fn from_email(outbound: Outbound) -> Outbound {
             label,
             rows,
         },
+        template @ Outbound::Template { .. } => template,
     }
 }
 

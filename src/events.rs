@@ -170,6 +170,53 @@ pub const METHOD_NOT_ALLOWED: &str = "http.method_not_allowed";
 /// error: `/health` found a failing check and answered 503.
 pub const HEALTH_DEGRADED: &str = "health.degraded";
 
+// Recurring expenses, reminders and exchange rates: the scheduled run and
+// the chat commands that manage them.
+
+/// info: the user created, paused, resumed or deleted a recurring rule, or
+/// turned the daily reminder on or off (`change`).
+pub const RECURRING_RULE_CHANGED: &str = "recurring.rule_changed";
+/// info: a scheduled run started (`cron`, `scheduled_time`).
+pub const SCHEDULED_RUN_STARTED: &str = "scheduled.run_started";
+/// info: a scheduled run ended, with what it did (`recorded`, `reminders`,
+/// `failures`).
+pub const SCHEDULED_RUN_FINISHED: &str = "scheduled.run_finished";
+/// error: a scheduled run could not read D1 or a binding; the next run tries
+/// again (`stage`, `error`).
+pub const SCHEDULED_RUN_FAILED: &str = "scheduled.run_failed";
+/// info: an occurrence of a recurring rule was recorded as an expense
+/// (`rule_id`, `period`, `status`).
+pub const OCCURRENCE_RECORDED: &str = "recurring.occurrence_recorded";
+/// error: an occurrence could not be recorded; the next run tries again
+/// (`rule_id`, `period`, `error`).
+pub const OCCURRENCE_FAILED: &str = "recurring.occurrence_failed";
+/// warn: a stored rule has a value this version cannot read and was skipped.
+pub const RULE_UNREADABLE: &str = "recurring.rule_unreadable";
+/// info: a proactive message was sent (`kind`, `channel`: text or template).
+pub const REMINDER_SENT: &str = "reminder.sent";
+/// info: a proactive message was not sent (`kind`, `reason`: opted_out,
+/// no_recipient, no_template; debug for already_sent).
+pub const REMINDER_SKIPPED: &str = "reminder.skipped";
+/// warn: Kapso answered 131047 to a proactive text, so the user's 24-hour
+/// window is closed. It is recorded and the text is not retried.
+pub const REMINDER_WINDOW_CLOSED: &str = "reminder.window_closed";
+/// error: Kapso did not take a proactive message (`kind`, `status` or
+/// `error`).
+pub const REMINDER_FAILED: &str = "reminder.failed";
+/// debug: exchange rates of a date were fetched from `FX_API_BASE_URL`.
+pub const FX_RATES_FETCHED: &str = "fx.rates_fetched";
+/// warn: no exchange rates could be had for a date (`reason`), so amounts of
+/// that date are shown unconverted.
+pub const FX_RATES_UNAVAILABLE: &str = "fx.rates_unavailable";
+/// warn: a var holds a value the worker cannot use, so its default applies
+/// (`name`, `value`).
+pub const CONFIG_INVALID: &str = "config.invalid";
+/// debug: `FX_RATES_KV` is not bound, so every table is fetched.
+pub const FX_CACHE_UNBOUND: &str = "fx.cache_unbound";
+/// warn: the `FX_RATES_KV` cache could not be read or written; rates are
+/// fetched again.
+pub const FX_CACHE_FAILED: &str = "fx.cache_failed";
+
 // Personal data: opt-out, exports and deletions.
 
 /// info: a user opted out of or back into messages that are not replies

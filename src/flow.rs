@@ -20,6 +20,7 @@ use crate::kapso::client::{Outbound, MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_ROW_TITL
 use crate::model::{Category, Customer, Language};
 use crate::money::Money;
 use crate::parse::{self, AmountReading, Item, ParseContext, SmallTalk};
+use crate::recurring;
 use crate::reply;
 
 /// Characters of the longest text the flow reads: WhatsApp's limit for a
@@ -166,6 +167,12 @@ pub enum Input {
         query: LedgerQuery,
         answer: LedgerAnswer,
     },
+    /// The customer's recurring rules, active and paused, oldest first,
+    /// loaded for an [`Effect::LoadRecurring`].
+    Recurring {
+        query: recurring::chat::Query,
+        rules: Vec<recurring::Rule>,
+    },
 }
 
 /// A learned merchant rule: expenses at `merchant` go to `category_id`.
@@ -285,6 +292,9 @@ pub enum FlowEvent {
     LedgerChanged { change: &'static str },
     /// `budget.alert_sent`: a category's spending crossed a threshold.
     BudgetAlerted { threshold: u32 },
+    /// `recurring.rule_changed`: a recurring rule was created, paused,
+    /// resumed or deleted, or the daily reminder turned on or off.
+    RecurringChanged { change: &'static str },
 }
 
 /// Work for the runner.
@@ -327,6 +337,20 @@ pub enum Effect {
     },
     /// Record a budget alert so that it is sent once a month.
     RecordBudgetAlert(BudgetAlert),
+    /// Load the customer's recurring rules, then call [`advance`] with
+    /// [`Input::Recurring`].
+    LoadRecurring(recurring::chat::Query),
+    /// Store a new recurring rule for the sender.
+    SaveRecurring(recurring::NewRule),
+    /// Pause, resume or delete a recurring rule of the customer.
+    ChangeRecurring {
+        rule_id: String,
+        action: recurring::chat::Action,
+    },
+    /// Turn the sender's daily reminder on at a local hour, or off.
+    SetDailyReminder {
+        hour: Option<u32>,
+    },
     Reply(Outbound),
     Notify(Notice),
     Log(FlowEvent),
@@ -370,6 +394,10 @@ pub fn advance(state: State, input: Input, turn: &Turn<'_>) -> Transition {
         Input::Receipt { reading, caption } => machine.on_receipt(reading, caption),
         Input::Rules { query, rules } => machine.on_rules(&query, &rules),
         Input::Ledger { query, answer } => machine.on_ledger(query, answer),
+        Input::Recurring { query, rules } => {
+            let effects = recurring::chat::respond(query, &rules, machine.turn);
+            machine.effects.extend(effects);
+        }
     }
     machine.finish()
 }
@@ -447,7 +475,10 @@ impl Machine<'_, '_> {
         let classifying = self.effects.iter().any(|e| {
             matches!(
                 e,
-                Effect::Classify(_) | Effect::LoadRules(_) | Effect::LoadLedger(_)
+                Effect::Classify(_)
+                    | Effect::LoadRules(_)
+                    | Effect::LoadLedger(_)
+                    | Effect::LoadRecurring(_)
             )
         });
         if !classifying {
@@ -736,8 +767,19 @@ impl Machine<'_, '_> {
         if self.answer_head(text) {
             return;
         }
+        // Before the ledger commands, so that `borrar recurrente 2` is not
+        // read as deleting the second recent expense.
+        if let Some(recognised) = recurring::chat::recognise_command(text) {
+            let effects = recurring::chat::start(recognised, self.turn);
+            return self.effects.extend(effects);
+        }
         if let Some(recognised) = commands::recognise(text, self.turn) {
             let effects = commands::start(recognised, self.turn);
+            return self.effects.extend(effects);
+        }
+        // After them, so that a budget typed with `mensual` stays a budget.
+        if let Some(recognised) = recurring::chat::recognise_rule(text, &self.parse_context()) {
+            let effects = recurring::chat::start(recognised, self.turn);
             return self.effects.extend(effects);
         }
 

@@ -44,6 +44,8 @@ pub mod email_runner;
 pub mod error;
 pub mod events;
 pub mod flow;
+pub mod fx;
+pub mod fx_rates;
 pub mod http;
 pub mod kapso;
 pub mod ledger_store;
@@ -56,11 +58,14 @@ pub mod policy;
 pub mod privacy;
 pub mod privacy_runner;
 pub mod privacy_store;
+pub mod recurring;
+pub mod reminders;
 pub mod reply;
 pub mod report;
 pub mod report_route;
 pub mod retry;
 pub mod runner;
+pub mod scheduled;
 pub mod sentry;
 pub mod signature;
 pub mod sql;
@@ -69,7 +74,7 @@ pub mod telegram;
 pub mod token;
 pub mod webhook;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -92,4 +97,12 @@ async fn email(
 ) -> worker::Result<()> {
     email_runner::receive(message, env, ctx).await;
     Ok(())
+}
+
+/// The Cron Trigger (`triggers.crons` in wrangler.jsonc): records recurring
+/// expenses and sends reminders. It returns nothing, so `scheduled` logs
+/// every failure itself.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    scheduled::run(event, env).await;
 }

@@ -37,6 +37,15 @@ pub const EXPORT_LINK_TTL_SECONDS: i64 = 60 * 60;
 /// Seconds the button that confirms a deletion stays valid.
 pub const DELETION_CONFIRM_TTL_SECONDS: i64 = 30 * 60;
 
+/// Returns whether a user accepts messages that are not replies to them, from
+/// their `users.opted_out_at`: not while it is set. This is the one rule
+/// every sender of such messages applies. The emailed-receipt confirmation
+/// reaches it through `privacy_runner::proactive_allowed`, and scheduled
+/// reminders and notices through `scheduled::send::may_contact`.
+pub fn accepts_proactive(opted_out_at: Option<&str>) -> bool {
+    opted_out_at.is_none()
+}
+
 /// A privacy command typed by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request {
@@ -194,8 +203,9 @@ pub struct Statement {
 
 /// Lists the statements of a deletion, in the order the foreign keys need:
 /// the ledger and budget alerts, the change history (read through the
-/// user's expenses, so before them), expenses, identities, email routes,
-/// and the user row last. Run them in one batch (one D1 transaction).
+/// user's expenses, so before them), recurring rules and reminders,
+/// expenses, identities, email routes, and the user row last. Run them in
+/// one batch (one D1 transaction).
 pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
     let customer = Some(plan.customer_id.clone());
     let user = plan.user_id.clone();
@@ -206,12 +216,18 @@ pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
         .collect();
     let pairs = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".to_owned());
     let addresses = serde_json::to_string(&plan.addresses).unwrap_or_else(|_| "[]".to_owned());
-    let (history, expenses) = match plan.mode {
+    let identities = serde_json::to_string(&plan.identity_ids).unwrap_or_else(|_| "[]".to_owned());
+    let (history, rules, expenses) = match plan.mode {
         MemberDeletion::Anonymise => (
             sql::ANONYMISE_USER_EXPENSE_HISTORY,
+            sql::ANONYMISE_USER_RECURRING_RULES,
             sql::ANONYMISE_USER_EXPENSES,
         ),
-        MemberDeletion::Delete => (sql::DELETE_USER_EXPENSE_HISTORY, sql::DELETE_USER_EXPENSES),
+        MemberDeletion::Delete => (
+            sql::DELETE_USER_EXPENSE_HISTORY,
+            sql::DELETE_USER_RECURRING_RULES,
+            sql::DELETE_USER_EXPENSES,
+        ),
     };
     let customer_user = |sql| Statement {
         sql,
@@ -228,6 +244,12 @@ pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
         },
         customer_user(history),
         customer_user(sql::ANONYMISE_USER_CHANGES),
+        customer_user(rules),
+        customer_user(sql::DELETE_USER_REMINDER_PREFERENCES),
+        Statement {
+            sql: sql::DELETE_USER_REMINDERS_SENT,
+            params: vec![customer.clone(), user.clone(), Some(identities)],
+        },
         customer_user(expenses),
         Statement {
             sql: sql::DELETE_USER_IDENTITIES,

@@ -280,6 +280,8 @@ pub async fn handle(
     }
 
     let mut statements = offered;
+    // The 24-hour window for reminders starts at this message.
+    statements.push(store.touch_identity(&identity.id)?);
     for effect in &effects {
         match effect {
             Effect::SaveExpense(expense) => statements.push(store.insert_expense(
@@ -309,6 +311,22 @@ pub async fn handle(
             }
             Effect::ChangeExpense(_) | Effect::SetBudget { .. } | Effect::RecordBudgetAlert(_) => {
                 statements.extend(ledger.statements(effect)?);
+            }
+            Effect::SaveRecurring(rule) => {
+                statements.push(store.insert_rule(
+                    customer_id,
+                    identity.user_id.as_deref(),
+                    rule,
+                )?);
+            }
+            Effect::ChangeRecurring { rule_id, action } => {
+                statements.push(store.change_rule(customer_id, rule_id, *action, today)?);
+            }
+            Effect::SetDailyReminder { hour } => {
+                // Active identities always have a user (a CHECK in 003).
+                if let Some(user_id) = identity.user_id.as_deref() {
+                    statements.push(store.set_daily_reminder(customer_id, user_id, *hour)?);
+                }
             }
             _ => {}
         }
@@ -577,6 +595,7 @@ async fn run_flow(
     let mut effects = Vec::new();
     let mut rules_query = None;
     let mut ledger_queries = VecDeque::new();
+    let mut recurring_query = None;
     for _ in 0..MAX_FLOW_ROUNDS {
         let mut pending = Vec::new();
         for effect in std::mem::take(&mut transition.effects) {
@@ -584,6 +603,7 @@ async fn run_flow(
                 Effect::Classify(drafts) => pending.extend(drafts),
                 Effect::LoadRules(query) => rules_query = Some(query),
                 Effect::LoadLedger(query) => ledger_queries.push_back(query),
+                Effect::LoadRecurring(query) => recurring_query = Some(query),
                 other => effects.push(other),
             }
         }
@@ -612,6 +632,9 @@ async fn run_flow(
         } else if let Some(query) = ledger_queries.pop_front() {
             let answer = ledger.answer(&query, turn, config, &effects).await?;
             Input::Ledger { query, answer }
+        } else if let Some(query) = recurring_query.take() {
+            let rules = store.recurring_rules(&turn.customer.id).await?;
+            Input::Recurring { query, rules }
         } else {
             break;
         };
@@ -816,6 +839,14 @@ pub(crate) fn log_flow_event(event: &FlowEvent, customer_id: &str, message_id: &
             sender,
             threshold = *threshold,
             "budget threshold crossed"
+        ),
+        FlowEvent::RecurringChanged { change } => tracing::info!(
+            event = events::RECURRING_RULE_CHANGED,
+            customer_id,
+            message_id,
+            sender,
+            change = *change,
+            "user changed a recurring expense or reminder"
         ),
     }
 }

@@ -353,6 +353,120 @@ pub const BUDGET_USE: &str = "SELECT c.monthly_budget_minor AS budget_minor, \
 pub const RECORD_BUDGET_ALERT: &str = "INSERT INTO budget_alerts (customer_id, category_id, \
      period, threshold, budget_minor, spent_minor, message_id) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+// Recurring rules, reminders and the 24-hour window
+// (db/migrations/008_recurring_reminders.sql).
+
+/// Stores a recurring rule: `?1` id, `?2` customer, `?3` user, `?4`
+/// description, `?5` merchant, `?6` amount in minor units, `?7` currency,
+/// `?8` frequency, `?9` day, `?10` first local date.
+pub const INSERT_RECURRING_RULE: &str = "INSERT INTO recurring_rules (id, customer_id, \
+                 user_id, description, merchant, amount_minor, currency, frequency, day, \
+                 active_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+/// A customer's rules that are not deleted, oldest first, as the chat list
+/// numbers them; at most 50: `?1` customer.
+pub const RECURRING_RULES: &str = "SELECT id, description, merchant, amount_minor, \
+                 currency, frequency, day, status, active_from, last_occurrence_on \
+                 FROM recurring_rules WHERE customer_id = ?1 AND status != 'deleted' \
+                 ORDER BY created_at, id LIMIT 50";
+
+/// Pauses an active rule: `?1` customer, `?2` rule.
+pub const PAUSE_RECURRING_RULE: &str = "UPDATE recurring_rules SET status = 'paused', \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2 AND status = 'active'";
+
+/// Resumes a paused rule from `?3` (the local date), so that the periods
+/// it was paused for are not made up: `?1` customer, `?2` rule.
+pub const RESUME_RECURRING_RULE: &str = "UPDATE recurring_rules SET status = 'active', \
+                 active_from = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2 AND status = 'paused'";
+
+/// Deletes a rule; the expenses it recorded stay: `?1` customer, `?2` rule.
+pub const DELETE_RECURRING_RULE: &str = "UPDATE recurring_rules SET status = 'deleted', \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2 AND status != 'deleted'";
+
+/// Active rules with what a scheduled run needs of their customer, in a
+/// stable order, `?1` at most, after rule id `?2` (`''` for the first page).
+pub const ACTIVE_RECURRING_RULES: &str = "SELECT r.id, r.customer_id, r.user_id, \
+                 r.description, r.merchant, r.amount_minor, r.currency, r.frequency, r.day, \
+                 r.active_from, r.last_occurrence_on FROM recurring_rules r \
+                 WHERE r.status = 'active' AND r.id > ?2 ORDER BY r.id LIMIT ?1";
+
+/// Records an occurrence of a rule as an expense, unless the rule stopped
+/// being active meanwhile or the occurrence is recorded already (the
+/// unique `source_message_id`, `?14`). The parameters are those of
+/// `INSERT_EXPENSE`, with `?15` the rule id.
+pub const INSERT_OCCURRENCE: &str = "INSERT INTO expenses (id, customer_id, user_id, \
+                 amount_minor, currency, spent_on, description, merchant, category_id, status, \
+                 confidence, classified_by, source, source_message_id) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
+                 WHERE EXISTS (SELECT 1 FROM recurring_rules WHERE id = ?15 \
+                 AND customer_id = ?2 AND status = 'active') \
+                 ON CONFLICT (source_message_id) DO NOTHING";
+
+/// Moves a rule's last recorded occurrence forward to `?3`, never back:
+/// `?1` customer, `?2` rule.
+pub const MARK_OCCURRENCE: &str = "UPDATE recurring_rules SET last_occurrence_on = ?3, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2 \
+                 AND (last_occurrence_on IS NULL OR last_occurrence_on < ?3)";
+
+/// Turns a member's daily reminder on at local hour `?3`, or off with NULL:
+/// `?1` user, `?2` customer.
+pub const SET_DAILY_REMINDER: &str = "INSERT INTO reminder_preferences (user_id, \
+                 customer_id, daily_hour) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) \
+                 DO UPDATE SET daily_hour = excluded.daily_hour, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// Members whose daily reminder is on, with their customer's time zone,
+/// `?1` at most, after user id `?2` (`''` for the first page).
+pub const DAILY_REMINDERS: &str = "SELECT p.user_id, p.customer_id, p.daily_hour, \
+                 c.time_zone FROM reminder_preferences p \
+                 JOIN customers c ON c.id = p.customer_id \
+                 WHERE p.daily_hour IS NOT NULL AND p.user_id > ?2 ORDER BY p.user_id LIMIT ?1";
+
+/// How many expenses a member recorded themselves since `?3` (a
+/// `created_at` timestamp); recurring occurrences do not count: `?1`
+/// customer, `?2` user.
+pub const EXPENSES_LOGGED_SINCE: &str = "SELECT count(*) AS expenses FROM expenses \
+                 WHERE customer_id = ?1 AND user_id = ?2 AND created_at >= ?3 \
+                 AND source != 'recurring'";
+
+/// The WhatsApp identity that proactive messages for a member go to, or
+/// without a member the customer's owner first, with what deciding whether
+/// and how to write needs: the opt-out and the 24-hour window. `?1`
+/// customer, `?2` user or NULL.
+pub const PROACTIVE_RECIPIENT: &str = "SELECT i.id AS identity_id, i.user_id, \
+                 i.address AS phone, a.external_id AS phone_number_id, i.last_inbound_at, \
+                 i.window_closed_at, u.opted_out_at FROM channel_identities i \
+                 JOIN channel_accounts a ON a.id = i.account_id \
+                 LEFT JOIN users u ON u.id = i.user_id AND u.customer_id = i.customer_id \
+                 WHERE i.customer_id = ?1 AND a.kind = 'whatsapp' AND i.status = 'active' \
+                 AND (?2 IS NULL OR i.user_id = ?2) \
+                 ORDER BY coalesce(u.role = 'owner', 0) DESC, i.last_inbound_at DESC, \
+                 i.created_at LIMIT 1";
+
+/// Claims a reminder before it is sent; a second claim changes nothing:
+/// `?1` customer, `?2` user, `?3` kind, `?4` key.
+pub const CLAIM_REMINDER: &str = "INSERT INTO reminders_sent (customer_id, user_id, kind, \
+                 reminder_key) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+
+/// Records how a claimed reminder went: `?1` user, `?2` kind, `?3` key,
+/// `?4` outcome.
+pub const FINISH_REMINDER: &str = "UPDATE reminders_sent SET outcome = ?4, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE user_id = ?1 AND kind = ?2 AND reminder_key = ?3";
+
+/// Records the time of an identity's latest inbound message, which opens
+/// its 24-hour window: `?1` identity.
+pub const TOUCH_IDENTITY: &str = "UPDATE channel_identities \
+                 SET last_inbound_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1";
+
+/// Records that Kapso returned error 131047 for an identity: its window is
+/// closed until the user writes again. `?1` identity.
+pub const RECORD_WINDOW_CLOSED: &str = "UPDATE channel_identities \
+                 SET window_closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1";
 
 // Personal data: opting out, exports and deletions. The statements that an
 // operator also runs by hand live in `db/ops/privacy_*.sql`, so that
@@ -411,6 +525,24 @@ pub const DELETE_USER_EXPENSE_HISTORY: &str =
 /// See `db/ops/privacy_anonymise_user_changes.sql`.
 pub const ANONYMISE_USER_CHANGES: &str =
     include_str!("../db/ops/privacy_anonymise_user_changes.sql");
+/// See `db/ops/privacy_export_recurring_rules.sql`.
+pub const EXPORT_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_export_recurring_rules.sql");
+/// See `db/ops/privacy_export_reminder_preferences.sql`.
+pub const EXPORT_REMINDER_PREFERENCES: &str =
+    include_str!("../db/ops/privacy_export_reminder_preferences.sql");
+/// See `db/ops/privacy_anonymise_recurring_rules.sql`.
+pub const ANONYMISE_USER_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_anonymise_recurring_rules.sql");
+/// See `db/ops/privacy_delete_recurring_rules.sql`.
+pub const DELETE_USER_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_delete_recurring_rules.sql");
+/// See `db/ops/privacy_delete_reminder_preferences.sql`.
+pub const DELETE_USER_REMINDER_PREFERENCES: &str =
+    include_str!("../db/ops/privacy_delete_reminder_preferences.sql");
+/// See `db/ops/privacy_delete_reminders_sent.sql`.
+pub const DELETE_USER_REMINDERS_SENT: &str =
+    include_str!("../db/ops/privacy_delete_reminders_sent.sql");
 /// See `db/ops/privacy_rewrite_ledger.sql`.
 pub const REWRITE_USER_LEDGER: &str = include_str!("../db/ops/privacy_rewrite_ledger.sql");
 /// See `db/ops/privacy_anonymise_expenses.sql`.

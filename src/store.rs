@@ -109,6 +109,11 @@ impl Store {
         Ok(self.db.prepare(sql).bind(values)?)
     }
 
+    /// The binding, for batches built outside this module.
+    pub(crate) fn db(&self) -> &D1Database {
+        &self.db
+    }
+
     /// Runs `SELECT 1` for the health check.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db
@@ -129,8 +134,8 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Whether a user opted out of messages that are not replies; `None`
-    /// when the customer has no such user.
+    /// Returns whether a user opted out of messages that are not replies;
+    /// `None` when the customer has no such user.
     pub async fn user_opted_out(
         &self,
         customer_id: &str,
@@ -144,7 +149,7 @@ impl Store {
             .prepare(sql::USER_OPT_OUT, &[text(customer_id), text(user_id)])?
             .first::<Row>(None)
             .await?;
-        Ok(row.map(|row| row.opted_out_at.is_some()))
+        Ok(row.map(|row| !privacy::accepts_proactive(row.opted_out_at.as_deref())))
     }
 
     /// Finds the account and customer of a channel address (a Kapso

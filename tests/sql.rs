@@ -10,7 +10,7 @@ use misgastos::sql;
 use rusqlite::limits::Limit;
 use rusqlite::{params, Connection, ErrorCode};
 
-const MIGRATIONS: [(&str, &str); 6] = [
+const MIGRATIONS: [(&str, &str); 7] = [
     (
         "001_init.sql",
         include_str!("../db/migrations/001_init.sql"),
@@ -34,6 +34,10 @@ const MIGRATIONS: [(&str, &str); 6] = [
     (
         "006_ledger_history.sql",
         include_str!("../db/migrations/006_ledger_history.sql"),
+    ),
+    (
+        "008_recurring_reminders.sql",
+        include_str!("../db/migrations/008_recurring_reminders.sql"),
     ),
 ];
 
@@ -161,6 +165,9 @@ fn migrations_create_every_table() {
         "email_routes",
         "expense_changes",
         "budget_alerts",
+        "recurring_rules",
+        "reminder_preferences",
+        "reminders_sent",
     ] {
         assert_eq!(
             count(&db, table),
@@ -1254,6 +1261,365 @@ fn budgets_sum_completed_home_currency_and_alerts_once() {
     assert_eq!(use_of("dev-cat-0"), None);
 }
 
+// Recurring rules, reminders and the 24-hour window.
+
+fn insert_rule(
+    db: &Connection,
+    id: &str,
+    customer: &str,
+    frequency: &str,
+    day: i64,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        sql::INSERT_RECURRING_RULE,
+        params![
+            id,
+            customer,
+            format!("user-{customer}-56911112222"),
+            "arriendo",
+            None::<String>,
+            450_000_i64,
+            "CLP",
+            frequency,
+            day,
+            "2026-12-04"
+        ],
+    )
+}
+
+fn rule_ids(db: &Connection, customer: &str) -> Vec<(String, String)> {
+    db.prepare(sql::RECURRING_RULES)
+        .expect("prepare")
+        .query_map(params![customer], |row| Ok((row.get(0)?, row.get(7)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn insert_occurrence(
+    db: &Connection,
+    rule: &str,
+    period: &str,
+    spent_on: &str,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        sql::INSERT_OCCURRENCE,
+        params![
+            format!("exp-{rule}-{period}"),
+            "dev",
+            format!("user-dev-56911112222"),
+            450_000_i64,
+            "CLP",
+            spent_on,
+            "arriendo",
+            None::<String>,
+            "dev-cat-0",
+            "completed",
+            0.9_f64,
+            "keyword",
+            "recurring",
+            format!("recurring:{rule}:{period}"),
+            rule
+        ],
+    )
+}
+
+#[test]
+fn recurring_rule_is_listed_paused_resumed_and_deleted() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    bootstrap(&db, "other", "200", "56933334444");
+    assert_eq!(insert_rule(&db, "r1", "dev", "monthly", 5), Ok(1));
+    assert_eq!(insert_rule(&db, "r2", "dev", "weekly", 1), Ok(1));
+    assert_eq!(insert_rule(&db, "r9", "other", "monthly", 1), Ok(1));
+    assert_eq!(
+        rule_ids(&db, "dev"),
+        [
+            ("r1".to_owned(), "active".to_owned()),
+            ("r2".to_owned(), "active".to_owned())
+        ]
+    );
+
+    assert_eq!(
+        db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"]),
+        Ok(0)
+    );
+    assert_eq!(rule_ids(&db, "dev")[0].1, "paused");
+    assert_eq!(
+        db.execute(
+            sql::RESUME_RECURRING_RULE,
+            params!["dev", "r1", "2027-01-10"]
+        ),
+        Ok(1)
+    );
+    let active_from: String = db
+        .query_row(
+            "SELECT active_from FROM recurring_rules WHERE id = 'r1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("active_from");
+    assert_eq!(active_from, "2027-01-10");
+
+    // Another customer's rule is out of reach.
+    assert_eq!(
+        db.execute(sql::DELETE_RECURRING_RULE, params!["dev", "r9"]),
+        Ok(0)
+    );
+    assert_eq!(
+        db.execute(sql::DELETE_RECURRING_RULE, params!["dev", "r2"]),
+        Ok(1)
+    );
+    assert_eq!(
+        rule_ids(&db, "dev"),
+        [("r1".to_owned(), "active".to_owned())]
+    );
+    assert_eq!(rule_ids(&db, "other").len(), 1);
+}
+
+#[test]
+fn recurring_rule_checks_reject_bad_rows() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    for (frequency, day) in [
+        ("monthly", 0),
+        ("monthly", 32),
+        ("weekly", 0),
+        ("weekly", 8),
+        ("daily", 1),
+    ] {
+        assert_eq!(
+            constraint_code(insert_rule(&db, "bad", "dev", frequency, day)),
+            Some(ErrorCode::ConstraintViolation),
+            "{frequency} {day}"
+        );
+    }
+    assert_eq!(
+        constraint_code(insert_rule(&db, "orphan", "missing-customer", "monthly", 5)),
+        Some(ErrorCode::ConstraintViolation)
+    );
+}
+
+#[test]
+fn occurrence_is_recorded_once_and_only_while_active() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_rule(&db, "r1", "dev", "monthly", 5).expect("rule");
+
+    assert_eq!(insert_occurrence(&db, "r1", "2026-12", "2026-12-05"), Ok(1));
+    assert_eq!(insert_occurrence(&db, "r1", "2026-12", "2026-12-05"), Ok(0));
+    assert_eq!(count(&db, "expenses"), 1);
+    let source: String = db
+        .query_row("SELECT source FROM expenses", [], |r| r.get(0))
+        .expect("source");
+    assert_eq!(source, "recurring");
+
+    assert_eq!(
+        db.execute(sql::MARK_OCCURRENCE, params!["dev", "r1", "2026-12-05"]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::MARK_OCCURRENCE, params!["dev", "r1", "2026-11-05"]),
+        Ok(0)
+    );
+    let last: String = db
+        .query_row(
+            "SELECT last_occurrence_on FROM recurring_rules WHERE id = 'r1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("last");
+    assert_eq!(last, "2026-12-05");
+
+    db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r1"])
+        .expect("pause");
+    assert_eq!(insert_occurrence(&db, "r1", "2027-01", "2027-01-05"), Ok(0));
+    assert_eq!(count(&db, "expenses"), 1);
+}
+
+#[test]
+fn active_rules_are_read_in_pages() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    for id in ["r1", "r2", "r3"] {
+        insert_rule(&db, id, "dev", "monthly", 5).expect("rule");
+    }
+    db.execute(sql::PAUSE_RECURRING_RULE, params!["dev", "r2"])
+        .expect("pause");
+    let page = |after: &str, limit: i64| -> Vec<String> {
+        db.prepare(sql::ACTIVE_RECURRING_RULES)
+            .expect("prepare")
+            .query_map(params![limit, after], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(page("", 1), ["r1"]);
+    assert_eq!(page("r1", 1), ["r3"]);
+    assert!(page("r3", 1).is_empty());
+}
+
+#[test]
+fn daily_reminder_is_set_listed_and_claimed_once() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let user = "user-dev-56911112222";
+    assert_eq!(
+        db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 21]),
+        Ok(1)
+    );
+    assert_eq!(
+        db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 20]),
+        Ok(1)
+    );
+    let listed: Vec<(String, i64, String)> = db
+        .prepare(sql::DAILY_REMINDERS)
+        .expect("prepare")
+        .query_map(params![10, ""], |row| {
+            Ok((row.get(0)?, row.get(2)?, row.get(3)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        listed,
+        [(user.to_owned(), 20, "America/Santiago".to_owned())]
+    );
+    assert_eq!(
+        constraint_code(db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", 24])),
+        Some(ErrorCode::ConstraintViolation)
+    );
+    db.execute(sql::SET_DAILY_REMINDER, params![user, "dev", None::<i64>])
+        .expect("off");
+    assert_eq!(count(&db, "reminder_preferences"), 1);
+    let on: i64 = db
+        .query_row(
+            "SELECT count(*) FROM reminder_preferences WHERE daily_hour IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(on, 0);
+
+    let claim = || {
+        db.execute(
+            sql::CLAIM_REMINDER,
+            params!["dev", user, "daily", "2026-12-04"],
+        )
+    };
+    assert_eq!(claim(), Ok(1));
+    assert_eq!(claim(), Ok(0));
+    assert_eq!(
+        db.execute(
+            sql::FINISH_REMINDER,
+            params![user, "daily", "2026-12-04", "sent_template"]
+        ),
+        Ok(1)
+    );
+    assert_eq!(
+        constraint_code(db.execute(
+            sql::FINISH_REMINDER,
+            params![user, "daily", "2026-12-04", "maybe"]
+        )),
+        Some(ErrorCode::ConstraintViolation)
+    );
+    assert_eq!(
+        constraint_code(db.execute(sql::CLAIM_REMINDER, params!["dev", user, "weekly", "x"])),
+        Some(ErrorCode::ConstraintViolation)
+    );
+}
+
+#[test]
+fn recipient_carries_window_and_opt_out() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    let user = "user-dev-56911112222";
+    let recipient = |user: Option<&str>| -> (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) {
+        db.query_row(sql::PROACTIVE_RECIPIENT, params!["dev", user], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(2)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+            ))
+        })
+        .expect("recipient")
+    };
+    let (identity, phone, last, closed, opted_out) = recipient(Some(user));
+    assert_eq!(identity, "ident-56911112222");
+    assert_eq!(phone, "56911112222");
+    assert_eq!((last, closed, opted_out), (None, None, None));
+    assert_eq!(recipient(None).0, "ident-56911112222");
+
+    assert_eq!(db.execute(sql::TOUCH_IDENTITY, params![identity]), Ok(1));
+    assert_eq!(
+        db.execute(sql::RECORD_WINDOW_CLOSED, params![identity]),
+        Ok(1)
+    );
+    db.execute("UPDATE users SET opted_out_at = '2026-12-04T00:00:00Z'", [])
+        .expect("opt out");
+    let (_, _, last, closed, opted_out) = recipient(Some(user));
+    assert!(last.is_some_and(|at| at.ends_with('Z')));
+    assert!(closed.is_some());
+    assert_eq!(opted_out.as_deref(), Some("2026-12-04T00:00:00Z"));
+
+    let none: rusqlite::Result<String> = db.query_row(
+        sql::PROACTIVE_RECIPIENT,
+        params!["dev", "someone-else"],
+        |row| row.get(0),
+    );
+    assert!(matches!(none, Err(rusqlite::Error::QueryReturnedNoRows)));
+}
+
+#[test]
+fn logged_expenses_leave_out_recurring_ones() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_rule(&db, "r1", "dev", "monthly", 5).expect("rule");
+    insert_occurrence(&db, "r1", "2026-12", "2026-12-05").expect("occurrence");
+    let logged = || -> i64 {
+        db.query_row(
+            sql::EXPENSES_LOGGED_SINCE,
+            params!["dev", "user-dev-56911112222", "2000-01-01T00:00:00.000Z"],
+            |row| row.get(0),
+        )
+        .expect("count")
+    };
+    assert_eq!(logged(), 0);
+    db.execute(
+        sql::INSERT_EXPENSE,
+        params![
+            "exp-typed",
+            "dev",
+            "user-dev-56911112222",
+            5_000_i64,
+            "CLP",
+            "2026-12-05",
+            "almuerzo",
+            None::<String>,
+            "dev-cat-0",
+            "completed",
+            0.9_f64,
+            "keyword",
+            "whatsapp",
+            "wamid.typed#1"
+        ],
+    )
+    .expect("typed expense");
+    assert_eq!(logged(), 1);
+}
+
 // Personal data: the opt-out flag, the export reads and the deletion
 // statements, run as `privacy_store` runs them.
 
@@ -1440,6 +1806,47 @@ mod privacy_data {
             params!["c1", "c1-cat-0", "2026-12", 80, 20_000, 20_500, a1],
         )
         .expect("budget alert");
+        // Ana's monthly rent, one recorded occurrence, her daily reminder
+        // and one reminder sent; Beto's gym.
+        for (id, user, description) in [
+            ("rule-a", "u-ana", "arriendo"),
+            ("rule-b", "u-beto", "gimnasio"),
+        ] {
+            db.execute(
+                sql::INSERT_RECURRING_RULE,
+                params![
+                    id,
+                    "c1",
+                    user,
+                    description,
+                    None::<String>,
+                    300_000,
+                    "CLP",
+                    "monthly",
+                    1,
+                    "2026-11-01"
+                ],
+            )
+            .expect("rule");
+        }
+        expense(
+            &db,
+            "e-a4",
+            "u-ana",
+            300_000,
+            Some("c1-cat-2"),
+            "arriendo",
+            None,
+            "recurring",
+            "recurring:rule-a:2026-12",
+        );
+        db.execute(sql::SET_DAILY_REMINDER, params!["u-ana", "c1", 21])
+            .expect("daily reminder");
+        db.execute(
+            sql::CLAIM_REMINDER,
+            params!["c1", "u-ana", "daily", "2026-12-03"],
+        )
+        .expect("reminder sent");
         for id in [
             a1,
             a2,
@@ -1693,7 +2100,7 @@ mod privacy_data {
         let expenses: i64 = db
             .query_row(sql::PRIVACY_SUMMARY, params!["c1", "u-ana"], |r| r.get(1))
             .expect("summary");
-        assert_eq!(expenses, 3);
+        assert_eq!(expenses, 4);
     }
 
     #[test]
@@ -1702,10 +2109,10 @@ mod privacy_data {
         let before = totals(&db);
         delete(&db, &plan_for(&db, "c1", "u-ana"));
         assert_eq!(totals(&db), before);
-        assert_eq!(count(&db, "SELECT count(*) FROM expenses"), 4);
+        assert_eq!(count(&db, "SELECT count(*) FROM expenses"), 5);
         assert_eq!(
             count(&db, "SELECT count(*) FROM expenses WHERE user_id IS NULL"),
-            3
+            4
         );
         let anonymised: Vec<(String, String, Option<String>, String)> = db
             .prepare(
@@ -1720,8 +2127,26 @@ mod privacy_data {
         for (id, description, merchant, source_id) in anonymised {
             assert_eq!(description, "", "{id}");
             assert_eq!(merchant, None, "{id}");
-            assert_eq!(source_id, format!("erased:{id}"));
+            let expected = if id == "e-a4" {
+                // A recurring occurrence keeps its id, which names the rule
+                // and the period, never the user.
+                "recurring:rule-a:2026-12".to_owned()
+            } else {
+                format!("erased:{id}")
+            };
+            assert_eq!(source_id, expected, "{id}");
         }
+        let (rule_user, rule_description): (Option<String>, String) = db
+            .query_row(
+                "SELECT user_id, description FROM recurring_rules WHERE id = 'rule-a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("rule");
+        assert_eq!(rule_user, None, "the rent goes on for the household");
+        assert_eq!(rule_description, "arriendo");
+        assert_eq!(count(&db, "SELECT count(*) FROM reminder_preferences"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM reminders_sent"), 0);
         let history: Vec<(String, Option<String>, String, String)> = db
             .prepare("SELECT id, user_id, message_id, description FROM expense_changes ORDER BY id")
             .expect("prepare")
@@ -1775,6 +2200,15 @@ mod privacy_data {
             ["ch-ab", "ch-b2"],
             "the history of Beto's taxi stays"
         );
+        let rules: Vec<String> = db
+            .prepare("SELECT id FROM recurring_rules ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids");
+        assert_eq!(rules, ["rule-b"], "Ana's rent is gone, Beto's gym stays");
+        assert_eq!(count(&db, "SELECT count(*) FROM reminder_preferences"), 0);
         assert_eq!(count(&db, "SELECT count(*) FROM budget_alerts"), 1);
         assert_nothing_names_ana(&db, None);
     }
@@ -1926,8 +2360,10 @@ mod privacy_data {
             [
                 ("user", 1),
                 ("identities", 2),
-                ("expenses", 3),
+                ("expenses", 4),
                 ("expense_changes", 2),
+                ("recurring_rules", 1),
+                ("reminder_preferences", 1),
                 ("categories", categories),
                 ("budgets", 1),
                 ("merchant_rules", 1),

@@ -1,5 +1,6 @@
 // Loopback stand-ins for the third-party HTTP APIs the worker calls: Kapso,
-// Telegram, the Workers AI stand-in's backend and Sentry. Each request is
+// Telegram, the Workers AI stand-in's backend, Sentry and the exchange-rates
+// source (FX_API_BASE_URL). Each request is
 // recorded; answers are scripted per service (status, body, delay), so tests
 // can make a service fail, throttle or hang.
 //
@@ -8,7 +9,24 @@
 // startMockApis() and read `requests`.
 import http from "node:http";
 
-const SERVICES = ["kapso", "telegram", "ai", "sentry"];
+const SERVICES = ["kapso", "telegram", "ai", "sentry", "fx"];
+
+/** Units of each currency per US dollar that the mock rates source serves, for every date. */
+export const MOCK_USD_RATES = { usd: 1, clp: 950, mxn: 17.5, ars: 1000, cop: 4000, eur: 0.92, brl: 5, gbp: 0.8, pen: 3.75, uyu: 40 };
+
+/**
+ * The response of the rates source to `/fx/<package>@<Y.M.D>/v1/currencies/<base>.min.json`, shaped
+ * like fawazahmed0's currency API: `{"date", "<base>": {"<code>": units per base}}`.
+ */
+function fxAnswer(path) {
+  const match = /@(\d{4})\.(\d{1,2})\.(\d{1,2})\/v1\/currencies\/([a-z]+)(?:\.min)?\.json$/.exec(path);
+  if (!match || !(match[4] in MOCK_USD_RATES)) return { status: 404, body: "Not found" };
+  const [, year, month, day, base] = match;
+  const date = `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
+  const rates = {};
+  for (const [code, perUsd] of Object.entries(MOCK_USD_RATES)) rates[code] = Number((perUsd / MOCK_USD_RATES[base]).toPrecision(8));
+  return { status: 200, body: { date, [base]: rates } };
+}
 
 function defaultAnswer(service, request) {
   switch (service) {
@@ -24,6 +42,8 @@ function defaultAnswer(service, request) {
       };
     case "telegram":
       return { status: 200, body: { ok: true, result: { message_id: request.seq } } };
+    case "fx":
+      return fxAnswer(request.path);
     case "ai":
       // No opinion: the worker falls back to its keyword classifier.
       return { status: 200, body: { response: '{"category": null, "confidence": 0, "merchant": null}' } };
@@ -115,7 +135,7 @@ function printRequest(record) {
   const { service, body } = record;
   if (service === "kapso") {
     if (body?.status === "read") return;
-    const text = body?.text?.body ?? body?.interactive?.body?.text ?? JSON.stringify(body);
+    const text = body?.text?.body ?? body?.interactive?.body?.text ?? (body?.template ? `[template ${body.template.name}]` : JSON.stringify(body));
     const options = body?.interactive?.action?.buttons?.map((b) => `[${b.reply.title}]`).join(" ") ?? "";
     console.log(`→ WhatsApp to ${body?.to}: ${text} ${options}`.trimEnd());
   } else if (service === "telegram") {
@@ -128,5 +148,5 @@ function printRequest(record) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.argv[2] ?? 8790);
   const mocks = await startMockApis({ port, log: true });
-  console.log(`mock Kapso, Telegram, AI and Sentry listening on ${mocks.url}`);
+  console.log(`mock Kapso, Telegram, AI, Sentry and exchange rates listening on ${mocks.url}`);
 }

@@ -40,14 +40,24 @@ pub enum Outbound {
         label: String,
         rows: Vec<(String, String, String)>,
     },
+    /// An approved template, the only message WhatsApp delivers outside the
+    /// 24-hour window: its name, language code (`es`, `en_US`) and the
+    /// values of its body variables, in order.
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+    },
 }
 
 impl Outbound {
-    /// The plain text of the message, for logs at debug level and tests.
+    /// The plain text of the message (a template's name), for logs at debug
+    /// level and tests.
     pub fn text(&self) -> &str {
         match self {
             Outbound::Text(text) => text,
             Outbound::Buttons { body, .. } | Outbound::List { body, .. } => body,
+            Outbound::Template { name, .. } => name,
         }
     }
 }
@@ -265,6 +275,21 @@ fn message_body(message: &Outbound) -> Value {
                 },
             })
         }
+        Outbound::Template {
+            name,
+            language,
+            parameters,
+        } => {
+            let mut template = json!({ "name": name, "language": { "code": language } });
+            if !parameters.is_empty() {
+                let parameters: Vec<Value> = parameters
+                    .iter()
+                    .map(|text| json!({ "type": "text", "text": text }))
+                    .collect();
+                template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+            }
+            json!({ "type": "template", "template": template })
+        }
         Outbound::List { body, label, rows } => {
             let rows: Vec<Value> = rows
                 .iter()
@@ -339,6 +364,32 @@ mod tests {
         assert_eq!(body["type"], "text");
         assert_eq!(body["text"]["body"], "hola");
         assert_eq!(body["messaging_product"], "whatsapp");
+    }
+
+    #[test]
+    fn template_request_carries_name_language_and_variables() {
+        let message = Outbound::Template {
+            name: "payment_notice".into(),
+            language: "es".into(),
+            parameters: vec!["arriendo".into(), "CLP 450.000".into()],
+        };
+        let body = body_of(&client().message_request(&to("1", "2"), &message));
+        assert_eq!(body["type"], "template");
+        assert_eq!(body["template"]["name"], "payment_notice");
+        assert_eq!(body["template"]["language"]["code"], "es");
+        let parameters = &body["template"]["components"][0]["parameters"];
+        assert_eq!(body["template"]["components"][0]["type"], "body");
+        assert_eq!(parameters[0]["type"], "text");
+        assert_eq!(parameters[0]["text"], "arriendo");
+        assert_eq!(parameters[1]["text"], "CLP 450.000");
+
+        let bare = Outbound::Template {
+            name: "daily_nudge".into(),
+            language: "en".into(),
+            parameters: Vec::new(),
+        };
+        let body = body_of(&client().message_request(&to("1", "2"), &bare));
+        assert!(body["template"].get("components").is_none(), "{body}");
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub struct Query {
 /// The sections read with one statement each, in the order they are written.
 /// The ledger rows ([`MESSAGES`]) and the conversation state in KV
 /// ([`CONVERSATION_STATE`]) follow them.
-pub const QUERIES: [Query; 8] = [
+pub const QUERIES: [Query; 10] = [
     Query {
         section: "user",
         sql: sql::EXPORT_USER,
@@ -175,6 +175,31 @@ pub const QUERIES: [Query; 8] = [
             "status",
             "created_at",
         ],
+    },
+    Query {
+        section: "recurring_rules",
+        sql: sql::EXPORT_RECURRING_RULES,
+        params: Params::CustomerUser,
+        columns: &[
+            "id",
+            "description",
+            "merchant",
+            "amount_minor",
+            "currency",
+            "frequency",
+            "day",
+            "status",
+            "active_from",
+            "last_occurrence_on",
+            "created_at",
+            "updated_at",
+        ],
+    },
+    Query {
+        section: "reminder_preferences",
+        sql: sql::EXPORT_REMINDER_PREFERENCES,
+        params: Params::CustomerUser,
+        columns: &["daily_hour", "created_at", "updated_at"],
     },
     Query {
         section: "categories",

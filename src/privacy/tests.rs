@@ -159,6 +159,9 @@ fn deletion_statements_follow_the_mode() {
             sql::REWRITE_USER_BUDGET_ALERTS,
             sql::ANONYMISE_USER_EXPENSE_HISTORY,
             sql::ANONYMISE_USER_CHANGES,
+            sql::ANONYMISE_USER_RECURRING_RULES,
+            sql::DELETE_USER_REMINDER_PREFERENCES,
+            sql::DELETE_USER_REMINDERS_SENT,
             sql::ANONYMISE_USER_EXPENSES,
             sql::DELETE_USER_IDENTITIES,
             sql::DELETE_USER_EMAIL_ROUTES,
@@ -166,7 +169,8 @@ fn deletion_statements_follow_the_mode() {
         ]
     );
     assert_eq!(sqls(&delete)[2], sql::DELETE_USER_EXPENSE_HISTORY);
-    assert_eq!(sqls(&delete)[4], sql::DELETE_USER_EXPENSES);
+    assert_eq!(sqls(&delete)[4], sql::DELETE_USER_RECURRING_RULES);
+    assert_eq!(sqls(&delete)[7], sql::DELETE_USER_EXPENSES);
 }
 
 #[test]
@@ -177,12 +181,16 @@ fn deletion_statements_bind_json_lists() {
     assert_eq!(pairs, json!([["wamid.A", erased_ledger_id("wamid.A")]]));
     assert_eq!(statements[1].params[1], statements[0].params[1]);
     let addresses: Value =
-        serde_json::from_str(statements[5].params[2].as_deref().expect("addresses")).expect("json");
+        serde_json::from_str(statements[8].params[2].as_deref().expect("addresses")).expect("json");
     assert_eq!(addresses, json!(["56911112222", "ana@example.com"]));
     for statement in &statements {
         assert_eq!(statement.params[0].as_deref(), Some("c1"));
     }
-    assert_eq!(statements[7].params[1].as_deref(), Some("u1"));
+    let identities: Value =
+        serde_json::from_str(statements[6].params[2].as_deref().expect("identities"))
+            .expect("json");
+    assert_eq!(identities, json!(["i1"]));
+    assert_eq!(statements[10].params[1].as_deref(), Some("u1"));
 }
 
 #[test]

@@ -172,6 +172,7 @@ export async function startWorker({ vars = {} } = {}) {
     SENDER_HASH_KEY: SENDER_HASH_KEY,
     LINK_SIGNING_KEY: LINK_SIGNING_KEY,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    FX_API_BASE_URL: `${mocks.url}/fx/currency-api`,
     ...vars,
   };
   const args = [
@@ -313,6 +314,19 @@ export async function startWorker({ vars = {} } = {}) {
     },
     telegramMessages() {
       return mocks.requests.filter((r) => r.service === "telegram");
+    },
+    /**
+     * Runs the scheduled handler through wrangler's local trigger
+     * (`/cdn-cgi/local/scheduled`) as the cron `cron` firing at `time`
+     * (a Date or ms; now by default). Resolves once the handler has finished.
+     */
+    async scheduled({ cron = "0 * * * *", time = Date.now() } = {}) {
+      const ms = time instanceof Date ? time.getTime() : time;
+      const query = new URLSearchParams({ cron, time: String(ms), format: "json" });
+      const response = await fetch(`${url}/cdn-cgi/local/scheduled?${query}`);
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`scheduled run returned ${response.status}: ${text}`);
+      return JSON.parse(text);
     },
     async stop() {
       try {

@@ -158,6 +158,29 @@ function rows(sql, ...params) {
   return worker.query(sql, ...params).map((row) => ({ ...row }));
 }
 
+/** The date and hour of `ms` on the development customer's clock (America/Santiago). */
+function localDate(ms) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", { timeZone: "America/Santiago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(ms))
+      .map((part) => [part.type, part.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute) };
+}
+
+/** The instant at which the customer's clock shows 12:00 on `date`. */
+function atLocalNoon(date) {
+  const [year, month, day] = date.split("-").map(Number);
+  const target = Date.UTC(year, month - 1, day, 12);
+  let guess = target;
+  for (let step = 0; step < 2; step += 1) {
+    const shown = localDate(guess);
+    const [y, m, d] = shown.date.split("-").map(Number);
+    guess += target - Date.UTC(y, m - 1, d, shown.hour, shown.minute);
+  }
+  return guess;
+}
+
 /** Every text in every column of every table of the local D1 file. */
 function d1Texts() {
   const texts = [];
@@ -241,6 +264,33 @@ describe("opt-out", () => {
     assert.equal(userOf(from).opted_out_at, null);
     const rows = worker.query("SELECT amount_minor FROM expenses WHERE source_message_id = ?", `${body.message.id}#1`);
     assert.deepEqual(rows.map((row) => row.amount_minor), [5000]);
+  });
+
+  test("opted-out user gets no reminder or payment notice", async () => {
+    const from = newSender();
+    // A monthly payment due tomorrow is announced by the run at noon.
+    const tomorrow = localDate(Date.now() + 24 * 60 * 60 * 1000);
+    await ask(from, `seguro auto privado 30000 todos los meses el ${tomorrow.day}`);
+    await ask(from, "recordatorio diario a las 0");
+    await ask(from, "BAJA");
+    const since = worker.kapsoMessages(from).length;
+
+    // The run's time is noon today on the customer's clock, after the
+    // notices' hour.
+    const noon = atLocalNoon(localDate(Date.now()).date);
+    await worker.scheduled({ time: noon });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(worker.kapsoMessages(from).length, since, "nothing sent after BAJA");
+    const { user_id: userId } = userOf(from);
+    assert.equal(worker.query("SELECT count(*) AS n FROM reminders_sent WHERE user_id = ?", userId)[0].n, 0);
+    await worker.waitForEvent("reminder.skipped", { where: (e) => e.reason === "opted_out" && e.kind === "payment_notice" });
+
+    // Back in, the next run announces the payment.
+    await ask(from, "ALTA");
+    const back = worker.kapsoMessages(from).length;
+    await worker.scheduled({ time: noon + 60_000 });
+    const sent = await worker.repliesTo(from, back + 1);
+    assert.match(messageText(sent[back]), /seguro auto privado/);
   });
 
   test("opted-out user gets no emailed-receipt confirmation but the expense is stored", async () => {
@@ -468,6 +518,8 @@ describe("deletion", () => {
     await ask(from, "almuerzo 9000", name);
     await ask(from, "presupuesto comida 0", name);
     await ask(from, "cambia la descripción a cena con Pedro", name);
+    await ask(from, `gimnasio ${tag} 25000 todos los meses el 1`, name);
+    await ask(from, "recordatorio diario a las 21", name);
     await ask(from, "xyzzy 3000", name);
     const { user_id: userId, identity_id: identityId } = userOf(from);
     const alerts = worker.query("SELECT message_id FROM budget_alerts WHERE budget_minor = ?", budget);
@@ -476,6 +528,8 @@ describe("deletion", () => {
     const changes = worker.query("SELECT message_id, description FROM expense_changes WHERE user_id = ?", userId);
     assert.equal(changes.length, 1, "the edit is in the history");
     assert.equal(wamidPhone(changes[0].message_id), from);
+    assert.equal(worker.query("SELECT count(*) AS n FROM recurring_rules WHERE user_id = ?", userId)[0].n, 1);
+    assert.equal(worker.query("SELECT daily_hour FROM reminder_preferences WHERE user_id = ?", userId)[0].daily_hour, 21);
     const address = `gastos+${tag}${from.slice(-4)}@misgastos.test`;
     await routeEmail(address, userId);
     const receipt = await emailReceipt(address, "5.990");

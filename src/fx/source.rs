@@ -1,0 +1,431 @@
+//! Where rates come from: the HTTP source at `FX_API_BASE_URL`, and the
+//! per-day cache in front of it.
+//!
+//! The production source is the free currency API published daily by
+//! fawazahmed0 on npm and served by jsDelivr
+//! (<https://github.com/fawazahmed0/exchange-api>). One file per base
+//! currency and date, `{base}@{YYYY.M.D}/v1/currencies/{code}.min.json`,
+//! returns `{"date": "2026-12-04", "clp": {"usd": 0.00105263, …}}`: how many
+//! units of each currency one unit of the base buys. Each daily file is
+//! written at 00:00 UTC and named after that UTC date; files exist from
+//! 2024-03-02 on. It covers CLP, MXN, ARS, COP, USD and every other currency
+//! misgastos records.
+//!
+//! A table fetched once is kept in KV under `fx:{BASE}:{YYYY-MM-DD}`, so a
+//! date's rates are fetched at most once per base while the entry lives.
+//! Failures are not cached: the next summary asks the source again.
+//! Generic over [`HttpClient`] and [`RateCache`], so it tests natively.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Rate, RateTable};
+use crate::http::{HttpClient, HttpError, HttpRequest, Method};
+use crate::money::Currency;
+
+/// The production value of `FX_API_BASE_URL`.
+pub const DEFAULT_BASE_URL: &str = "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api";
+/// Seconds a cached table lives in KV. Published rates never change, so this
+/// only bounds the namespace's size.
+pub const CACHE_TTL_SECONDS: u64 = 90 * 24 * 60 * 60;
+/// Timeout of one fetch. A summary waits for it, so it is short: a slow
+/// source leaves amounts unconverted instead of holding the reply.
+pub const FETCH_TIMEOUT_MS: u32 = 5_000;
+/// Most dates one [`load_tables`] call fetches or reads, which bounds the
+/// subrequests of one message (a month has at most 31 days).
+pub const MAX_DATES: usize = 31;
+
+/// The rates source, from `FX_API_BASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FxSource {
+    /// The package URL without version: the date is appended after `@`.
+    pub base_url: String,
+}
+
+/// The reason no table could be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    /// 404: the source has no file for that date (too old, or not yet
+    /// published).
+    #[error("the source has not published rates for that date")]
+    NotPublished,
+    #[error("the source answered {0}")]
+    Status(u16),
+    #[error(transparent)]
+    Unreachable(HttpError),
+    #[error("the source's answer is not a rate table: {0}")]
+    Malformed(String),
+}
+
+impl Unavailable {
+    /// Returns a short label for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Unavailable::NotPublished => "not_published",
+            Unavailable::Status(_) => "status",
+            Unavailable::Unreachable(HttpError::Timeout(_)) => "timeout",
+            Unavailable::Unreachable(HttpError::Network(_)) => "network",
+            Unavailable::Malformed(_) => "malformed",
+        }
+    }
+}
+
+impl FxSource {
+    /// Returns the URL of the rates against `base` published for `date`. The
+    /// package's versions are the dates without leading zeros (`2026.12.4`).
+    pub fn url(&self, base: Currency, date: NaiveDate) -> String {
+        format!(
+            "{}@{}.{}.{}/v1/currencies/{}.min.json",
+            self.base_url.trim_end_matches('/'),
+            date.year(),
+            date.month(),
+            date.day(),
+            base.code().to_ascii_lowercase()
+        )
+    }
+
+    fn request(&self, base: Currency, date: NaiveDate) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            url: self.url(base, date),
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+            timeout_ms: FETCH_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Reads the source's response for `base` and `date`. Currencies misgastos
+/// does not record are skipped, and so are rates that are not positive
+/// numbers.
+///
+/// # Errors
+///
+/// [`Unavailable::Malformed`] when the body is not JSON, names another date,
+/// or has no object for the base.
+pub fn parse_response(
+    body: &str,
+    base: Currency,
+    date: NaiveDate,
+) -> Result<RateTable, Unavailable> {
+    let malformed = |detail: &str| Unavailable::Malformed(detail.to_owned());
+    let json: Value = serde_json::from_str(body).map_err(|e| malformed(&e.to_string()))?;
+    let published = json["date"]
+        .as_str()
+        .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .ok_or_else(|| malformed("missing `date`"))?;
+    if published != date {
+        return Err(malformed(&format!(
+            "expected rates of {date}, found {published}"
+        )));
+    }
+    let key = base.code().to_ascii_lowercase();
+    let rates = json[key.as_str()]
+        .as_object()
+        .ok_or_else(|| malformed(&format!("missing `{key}` object")))?;
+    let rates = Currency::ALL
+        .into_iter()
+        .filter(|currency| *currency != base)
+        .filter_map(|currency| {
+            let value = rates.get(&currency.code().to_ascii_lowercase())?.as_f64()?;
+            Some((currency, Rate::from_f64(value)?))
+        })
+        .collect();
+    Ok(RateTable { date, base, rates })
+}
+
+/// Returns the KV key of a table: `fx:CLP:2026-12-04`.
+pub fn cache_key(base: Currency, date: NaiveDate) -> String {
+    format!("fx:{}:{}", base.code(), date.format("%Y-%m-%d"))
+}
+
+/// A table as stored in KV. Rates are decimal strings, so that they read
+/// back exactly.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cached {
+    date: NaiveDate,
+    base: Currency,
+    rates: BTreeMap<String, String>,
+}
+
+/// Serialises a table as its KV value.
+pub fn encode(table: &RateTable) -> String {
+    let cached = Cached {
+        date: table.date,
+        base: table.base,
+        rates: table
+            .rates
+            .iter()
+            .map(|(currency, rate)| (currency.code().to_owned(), rate.to_string()))
+            .collect(),
+    };
+    serde_json::to_string(&cached).unwrap_or_default()
+}
+
+/// Reads a KV value back; `None` when it is not a table of `base` and
+/// `date` (then the source is asked again).
+pub fn decode(text: &str, base: Currency, date: NaiveDate) -> Option<RateTable> {
+    let cached: Cached = serde_json::from_str(text).ok()?;
+    if cached.base != base || cached.date != date {
+        return None;
+    }
+    let rates = cached
+        .rates
+        .iter()
+        .filter_map(|(code, rate)| Some((Currency::from_code(code)?, Rate::parse(rate).ok()?)))
+        .collect();
+    Some(RateTable { date, base, rates })
+}
+
+/// The per-day cache of tables: KV in the worker, a map in tests.
+#[allow(async_fn_in_trait)]
+pub trait RateCache {
+    /// Returns the cached value of `key`, when there is one and it could be
+    /// read.
+    async fn get(&self, key: &str) -> Option<String>;
+    /// Stores `value`; a failure only costs a fetch next time.
+    async fn put(&self, key: &str, value: String);
+}
+
+/// How a table was had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Cache,
+    Source,
+}
+
+/// Loads the table of rates against `base` for `date`, from the cache or
+/// else from the source (and then caches it).
+///
+/// # Errors
+///
+/// [`Unavailable`] when the cache has no table and the source gives none.
+pub async fn load_table(
+    http: &impl HttpClient,
+    cache: &impl RateCache,
+    source: &FxSource,
+    base: Currency,
+    date: NaiveDate,
+) -> Result<(RateTable, Origin), Unavailable> {
+    let key = cache_key(base, date);
+    if let Some(table) = cache
+        .get(&key)
+        .await
+        .and_then(|text| decode(&text, base, date))
+    {
+        return Ok((table, Origin::Cache));
+    }
+    let response = http
+        .send(source.request(base, date))
+        .await
+        .map_err(Unavailable::Unreachable)?;
+    match response.status {
+        200..=299 => {}
+        404 => return Err(Unavailable::NotPublished),
+        status => return Err(Unavailable::Status(status)),
+    }
+    let table = parse_response(&response.body, base, date)?;
+    cache.put(&key, encode(&table)).await;
+    Ok((table, Origin::Source))
+}
+
+/// The tables [`load_tables`] found for a set of dates, and the dates it
+/// found none for.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub tables: BTreeMap<NaiveDate, RateTable>,
+    /// Dates without a table, with the reason.
+    pub missing: Vec<(NaiveDate, Unavailable)>,
+    /// How many tables came from the source rather than the cache.
+    pub fetched: usize,
+}
+
+/// Loads the tables of the distinct `dates`, earliest first, one after the
+/// other, at most [`MAX_DATES`] of them; later dates count as missing.
+pub async fn load_tables(
+    http: &impl HttpClient,
+    cache: &impl RateCache,
+    source: &FxSource,
+    base: Currency,
+    dates: impl IntoIterator<Item = NaiveDate>,
+) -> Loaded {
+    let mut dates: Vec<NaiveDate> = dates.into_iter().collect();
+    dates.sort();
+    dates.dedup();
+    let mut loaded = Loaded::default();
+    for (index, date) in dates.into_iter().enumerate() {
+        if index >= MAX_DATES {
+            loaded.missing.push((
+                date,
+                Unavailable::Malformed("too many dates in one summary".into()),
+            ));
+            continue;
+        }
+        match load_table(http, cache, source, base, date).await {
+            Ok((table, origin)) => {
+                if origin == Origin::Source {
+                    loaded.fetched += 1;
+                }
+                loaded.tables.insert(date, table);
+            }
+            Err(reason) => loaded.missing.push((date, reason)),
+        }
+    }
+    loaded
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::retry::fake::{block_on, status, FakeHttp};
+
+    #[derive(Default)]
+    struct MemoryCache {
+        values: RefCell<HashMap<String, String>>,
+    }
+
+    impl RateCache for MemoryCache {
+        async fn get(&self, key: &str) -> Option<String> {
+            self.values.borrow().get(key).cloned()
+        }
+
+        async fn put(&self, key: &str, value: String) {
+            self.values.borrow_mut().insert(key.to_owned(), value);
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")
+    }
+
+    fn source() -> FxSource {
+        FxSource {
+            base_url: "http://127.0.0.1:9/fx/currency-api/".into(),
+        }
+    }
+
+    const CLP_BODY: &str = r#"{"date":"2026-12-04","clp":{"1000sats":0.01,"ars":1.0526315,"clp":1,"cop":4.2105263,"eur":0.00096842,"mxn":0.01842105,"usd":0.00105263,"xyz":-3}}"#;
+
+    #[test]
+    fn url_names_the_date_as_the_package_version() {
+        assert_eq!(
+            source().url(Currency::Clp, day("2026-03-04")),
+            "http://127.0.0.1:9/fx/currency-api@2026.3.4/v1/currencies/clp.min.json"
+        );
+        assert_eq!(
+            FxSource {
+                base_url: DEFAULT_BASE_URL.into()
+            }
+            .url(Currency::Usd, day("2026-12-14")),
+            "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@2026.12.14/v1/currencies/usd.min.json"
+        );
+    }
+
+    #[test]
+    fn response_keeps_the_currencies_misgastos_records() {
+        let table = parse_response(CLP_BODY, Currency::Clp, day("2026-12-04")).expect("table");
+        assert_eq!(table.base, Currency::Clp);
+        assert_eq!(table.rate(Currency::Clp), Some(Rate::ONE));
+        assert_eq!(table.rate(Currency::Usd), Rate::parse("0.00105263").ok());
+        assert_eq!(table.rate(Currency::Ars), Rate::parse("1.0526315").ok());
+        assert_eq!(table.rate(Currency::Cop), Rate::parse("4.2105263").ok());
+        assert_eq!(table.rate(Currency::Mxn), Rate::parse("0.01842105").ok());
+        assert_eq!(table.rate(Currency::Eur), Rate::parse("0.00096842").ok());
+        assert_eq!(table.rate(Currency::Brl), None);
+        assert_eq!(table.rates.len(), 5);
+    }
+
+    #[test]
+    fn response_of_another_date_or_shape_is_malformed() {
+        let cases = [
+            ("not json", "2026-12-04"),
+            (r#"{"date":"2026-12-03","clp":{"usd":0.001}}"#, "2026-12-04"),
+            (r#"{"clp":{"usd":0.001}}"#, "2026-12-04"),
+            (r#"{"date":"2026-12-04","usd":{"clp":950}}"#, "2026-12-04"),
+        ];
+        for (body, date) in cases {
+            assert!(
+                matches!(
+                    parse_response(body, Currency::Clp, day(date)),
+                    Err(Unavailable::Malformed(_))
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn cached_table_reads_back_exactly() {
+        let table = parse_response(CLP_BODY, Currency::Clp, day("2026-12-04")).expect("table");
+        let text = encode(&table);
+        let mut back = decode(&text, Currency::Clp, day("2026-12-04")).expect("decoded");
+        back.rates.sort_by_key(|(currency, _)| currency.code());
+        let mut expected = table.clone();
+        expected.rates.sort_by_key(|(currency, _)| currency.code());
+        assert_eq!(back, expected);
+        assert_eq!(decode(&text, Currency::Usd, day("2026-12-04")), None);
+        assert_eq!(decode(&text, Currency::Clp, day("2026-12-05")), None);
+        assert_eq!(decode("{}", Currency::Clp, day("2026-12-04")), None);
+    }
+
+    #[test]
+    fn table_fetched_once_then_cached() {
+        let http = FakeHttp::new([status(200, CLP_BODY)]);
+        let cache = MemoryCache::default();
+        let date = day("2026-12-04");
+        let first = block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        assert_eq!(
+            first.as_ref().map(|(_, origin)| *origin),
+            Ok(Origin::Source)
+        );
+        let second = block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        assert_eq!(
+            second.as_ref().map(|(_, origin)| *origin),
+            Ok(Origin::Cache)
+        );
+        assert_eq!(http.requests.borrow().len(), 1);
+        assert!(cache.values.borrow().contains_key("fx:CLP:2026-12-04"));
+    }
+
+    #[test]
+    fn failures_are_reported_and_not_cached() {
+        let http = FakeHttp::new([status(404, "Not found"), status(503, ""), status(200, "[]")]);
+        let cache = MemoryCache::default();
+        let date = day("2026-12-04");
+        let load = || block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        assert_eq!(load().err(), Some(Unavailable::NotPublished));
+        assert_eq!(load().err(), Some(Unavailable::Status(503)));
+        assert!(matches!(load(), Err(Unavailable::Malformed(_))));
+        assert!(cache.values.borrow().is_empty());
+    }
+
+    #[test]
+    fn tables_load_per_distinct_date() {
+        let other = CLP_BODY.replace("2026-12-04", "2026-12-01");
+        let http = FakeHttp::new([status(200, &other), status(404, ""), status(200, CLP_BODY)]);
+        let cache = MemoryCache::default();
+        let dates = [
+            day("2026-12-04"),
+            day("2026-12-01"),
+            day("2026-12-02"),
+            day("2026-12-04"),
+        ];
+        let loaded = block_on(load_tables(&http, &cache, &source(), Currency::Clp, dates));
+        assert_eq!(
+            loaded.tables.keys().copied().collect::<Vec<_>>(),
+            vec![day("2026-12-01"), day("2026-12-04")]
+        );
+        assert_eq!(
+            loaded.missing,
+            vec![(day("2026-12-02"), Unavailable::NotPublished)]
+        );
+        assert_eq!(loaded.fetched, 2);
+        assert_eq!(http.requests.borrow().len(), 3);
+    }
+}
