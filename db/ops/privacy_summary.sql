@@ -1,4 +1,4 @@
--- What a deletion request needs to know: the customer's member_deletion
+-- Reads the facts a deletion request needs: the customer's member_deletion
 -- setting and how many expenses the user recorded. ?1 customer, ?2 user.
 -- No row when the customer does not exist.
 SELECT c.member_deletion,
