@@ -1,5 +1,5 @@
 //! HTTP routes: `/health`, `/webhooks/whatsapp`, `/webhooks/email` and the
-//! report links under `/reports/`.
+//! report and export links under `/reports/` and `/exports/`.
 
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
@@ -9,6 +9,8 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::kapso::Delivery;
+use crate::privacy;
+use crate::privacy_runner;
 use crate::report_route;
 use crate::runner;
 use crate::sentry::Report;
@@ -37,6 +39,9 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         (worker::Method::Post, "/webhooks/email") => email_runner::webhook(req, &env, &ctx).await,
         (worker::Method::Get, report) if report.starts_with(report_route::PREFIX) => {
             report_route::serve(report, &env).await
+        }
+        (worker::Method::Get, export) if export.starts_with(privacy::export::PATH_PREFIX) => {
+            privacy_runner::serve_export(&req, &env).await
         }
         (method, known)
             if matches!(known, "/health" | "/webhooks/whatsapp" | "/webhooks/email")

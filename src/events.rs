@@ -6,7 +6,9 @@
 //! the level the event is logged at. The names are stable: dashboards and the
 //! operators' filters depend on them, so rename one only with the RUNBOOK.
 //!
-//! Fields common to the message events: `message_id` (the WhatsApp wamid),
+//! Fields common to the message events: `message_id` (the WhatsApp wamid, or
+//! its `wamid~` pseudonym when it encodes a phone number, as
+//! [`crate::logging::RedactWamids`] writes it),
 //! `customer_id` once the sender is resolved, and `sender`, a keyed hash of the
 //! phone number ([`crate::logging::sender_hash`]). No event carries a secret,
 //! a signature, a phone number or a message text.
@@ -273,3 +275,30 @@ pub const FX_CACHE_UNBOUND: &str = "fx.cache_unbound";
 /// warn: the `FX_RATES_KV` cache could not be read or written; rates are
 /// fetched again.
 pub const FX_CACHE_FAILED: &str = "fx.cache_failed";
+
+// Personal data: opt-out, exports and deletions.
+
+/// info: a user opted out of or back into messages that are not replies
+/// (field `opted_out`).
+pub const OPT_OUT_CHANGED: &str = "privacy.opt_out_changed";
+/// info: a message that is not a reply was not sent because its user opted
+/// out or no longer exists (fields `purpose`, `reason`: `opted_out`,
+/// `user_missing`, `check_failed`).
+pub const PROACTIVE_SUPPRESSED: &str = "privacy.proactive_suppressed";
+/// info: the user was sent a link to an export of their data.
+pub const EXPORT_LINK_SENT: &str = "privacy.export_link_sent";
+/// warn: an export was asked for but `LINK_SIGNING_KEY` or `PUBLIC_BASE_URL`
+/// is not set, so no link was made.
+pub const EXPORT_UNAVAILABLE: &str = "privacy.export_unavailable";
+/// info: an export link was opened (fields `format`, `rows`).
+pub const EXPORT_SERVED: &str = "privacy.export_served";
+/// warn: an export link was wrong, expired or names a deleted user (404;
+/// field `reason`).
+pub const EXPORT_LINK_REJECTED: &str = "privacy.export_link_rejected";
+/// info: a step of a deletion asked for in chat (field `step`: `asked`,
+/// `completed`, `kept`, `expired`; a completed one has `mode`, `expenses`,
+/// `identities`, `ledger_rows`).
+pub const DELETION: &str = "privacy.deletion";
+/// warn: a deleted user's conversation state could not be removed from KV
+/// (field `key`); it expires with its TTL.
+pub const DELETION_STATE_FAILED: &str = "privacy.deletion_state_failed";

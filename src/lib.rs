@@ -21,6 +21,10 @@
 //!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
 //!   them into expenses through the same flow;
+//! - [`privacy`] recognises opt-out, export and deletion commands and renders
+//!   exports; [`privacy_store`] reads and deletes a user's data, and
+//!   [`privacy_runner`] answers the commands, serves export links and tells
+//!   every sender of messages that are not replies whether a user opted out;
 //! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
 //!   [`sentry`] builds error reports;
 //! - [`app`] routes requests and [`report_route`] serves the report page;
@@ -53,6 +57,9 @@ pub mod money;
 pub mod parse;
 pub mod platform;
 pub mod policy;
+pub mod privacy;
+pub mod privacy_runner;
+pub mod privacy_store;
 pub mod recurring;
 pub mod reminders;
 pub mod reply;

@@ -1,45 +1,50 @@
 //! Personal data: opting out of messages that are not replies, exporting what
 //! is kept about a user, and deleting it.
 //!
-//! This module is pure, like [`crate::flow`]: it recognises the commands,
-//! lists the SQL that an export reads and a deletion runs (the statements
-//! live in [`crate::sql`]), and renders an export as CSV and JSON. The flow
-//! asks and answers; the runner and `store` perform the reads and writes;
-//! `export` serves the signed links.
+//! This module is pure, like [`crate::flow`]. It recognises the commands and
+//! the deletion buttons, and decides the statements a deletion runs. Their
+//! SQL is in `db/ops/privacy_*.sql`, shared with `scripts/privacy.mjs`. It
+//! also finds the WhatsApp message ids that encode a phone number, and with
+//! [`export`] and [`texts`] renders exports and replies. `privacy_store`
+//! reads and writes D1 and KV, and `privacy_runner` performs the commands
+//! and serves export links.
 //!
 //! What a deletion leaves: the customer's shared settings (categories,
 //! budgets, merchant rules), and in `anonymise` mode the user's expenses with
-//! their amount, currency, date and category but without user, description,
-//! merchant or message id. WhatsApp message ids (wamids) are base64 that
-//! starts with the sender's phone number, so ledger rows and expense ids that
-//! carry one are removed or rewritten as well.
+//! their amount, currency, date, category and status but without user,
+//! description, merchant or message id. WhatsApp message ids (wamids) are
+//! base64 that starts with the sender's phone number, so the ledger rows and
+//! expense source ids that carry one are renamed as well.
+
+pub mod export;
+pub mod texts;
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
-use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::classify;
+use crate::kapso::client::Outbound;
+use crate::model::Language;
 use crate::sql;
-
-/// Log event of an opt-out or opt-in (field `opted_out`).
-pub const OPT_OUT_CHANGED: &str = "privacy.opt_out_changed";
-/// Log event of an export link sent to the user.
-pub const EXPORT_LINK_SENT: &str = "privacy.export_link_sent";
-/// Log event of an export page served (field `format`).
-pub const EXPORT_SERVED: &str = "privacy.export_served";
-/// Log event of an export link that was wrong or expired (404).
-pub const EXPORT_LINK_REJECTED: &str = "privacy.export_link_rejected";
-/// Log event of a deletion asked for, confirmed or cancelled (field `step`).
-pub const DELETION_STEP: &str = "privacy.deletion";
-/// Log event of a message that was not sent because the user opted out.
-pub const PROACTIVE_SUPPRESSED: &str = "privacy.proactive_suppressed";
 
 /// The `kind` of an export link token.
 pub const EXPORT_TOKEN_KIND: &str = "export";
 /// Seconds an export link stays valid. Short, because the link opens
 /// everything about the person and WhatsApp chats get forwarded.
 pub const EXPORT_LINK_TTL_SECONDS: i64 = 60 * 60;
+/// Seconds the button that confirms a deletion stays valid.
+pub const DELETION_CONFIRM_TTL_SECONDS: i64 = 30 * 60;
+
+/// Returns whether a user accepts messages that are not replies to them, from
+/// their `users.opted_out_at`: not while it is set. This is the one rule
+/// every sender of such messages applies. The emailed-receipt confirmation
+/// reaches it through `privacy_runner::proactive_allowed`, and scheduled
+/// reminders and notices through `scheduled::send::may_contact`.
+pub fn accepts_proactive(opted_out_at: Option<&str>) -> bool {
+    opted_out_at.is_none()
+}
 
 /// A privacy command typed by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,18 +93,62 @@ pub fn recognise(text: &str) -> Option<Request> {
     }
 }
 
-/// Reads a typed answer to the deletion question: `Some(true)` confirms,
-/// `Some(false)` declines, `None` is not an answer.
-pub fn deletion_answer(text: &str) -> Option<bool> {
-    match classify::words_of(text).as_str() {
-        "si" | "yes" | "confirmar" | "confirm" | "borrar" | "delete" | "si borrar" => Some(true),
-        "no" | "no borrar" | "don t delete" | "dont delete" | "keep" | "mantener" => Some(false),
-        _ => None,
+/// Choice ids of the deletion buttons start with this; the flow's own ids
+/// start `cat|`, `amt|`, `date|`, and the ledger commands' `exp|`, `del|`,
+/// `keep|`.
+const CHOICE_PREFIX: &str = "prv|";
+/// `prv|del|<unix seconds after which the button is refused>`.
+const CONFIRM_PREFIX: &str = "prv|del|";
+const KEEP_ID: &str = "prv|keep";
+
+/// A deletion button the user tapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Delete, when tapped before `expires_at` (unix seconds).
+    ConfirmDeletion { expires_at: i64 },
+    /// Keep everything.
+    KeepData,
+    /// An id with the privacy prefix that this version does not know. The
+    /// reply is the one for an expired button.
+    Unknown,
+}
+
+/// Reads a choice id as a deletion button; `None` for every other id.
+pub fn choice(id: &str) -> Option<Choice> {
+    if !id.starts_with(CHOICE_PREFIX) {
+        return None;
+    }
+    if id == KEEP_ID {
+        return Some(Choice::KeepData);
+    }
+    let expires_at = id.strip_prefix(CONFIRM_PREFIX).and_then(|n| n.parse().ok());
+    Some(match expires_at {
+        Some(expires_at) => Choice::ConfirmDeletion { expires_at },
+        None => Choice::Unknown,
+    })
+}
+
+/// Builds the question that confirms a deletion, with a delete and a keep
+/// button. `expenses` is how many the user recorded; `now` is unix seconds.
+pub fn deletion_question(
+    language: Language,
+    mode: MemberDeletion,
+    expenses: u32,
+    now: i64,
+) -> Outbound {
+    let expires_at = now.saturating_add(DELETION_CONFIRM_TTL_SECONDS);
+    let (delete, keep) = texts::deletion_buttons(language);
+    Outbound::Buttons {
+        body: texts::deletion_question(language, mode, expenses),
+        buttons: vec![
+            (format!("{CONFIRM_PREFIX}{expires_at}"), delete.to_owned()),
+            (KEEP_ID.to_owned(), keep.to_owned()),
+        ],
     }
 }
 
-/// What a customer's `member_deletion` setting does to a deleted member's
-/// expenses.
+/// The effect of a customer's `member_deletion` setting on a deleted
+/// member's expenses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberDeletion {
     /// Keep amount, currency, date and category, so that a household keeps
@@ -110,8 +159,8 @@ pub enum MemberDeletion {
 }
 
 impl MemberDeletion {
-    /// Reads the column value; the schema allows only `anonymise` and
-    /// `delete`, and anything else is read as the column's default.
+    /// Reads the column value. The schema allows only `anonymise` and
+    /// `delete`; anything else is read as `anonymise`, the column's default.
     pub fn parse(value: &str) -> MemberDeletion {
         match value {
             "delete" => MemberDeletion::Delete,
@@ -119,7 +168,7 @@ impl MemberDeletion {
         }
     }
 
-    /// The value of `customers.member_deletion`.
+    /// Returns the value of `customers.member_deletion`.
     pub fn as_str(self) -> &'static str {
         match self {
             MemberDeletion::Anonymise => "anonymise",
@@ -128,71 +177,103 @@ impl MemberDeletion {
     }
 }
 
-/// What the runner read before a deletion: the decision and every key that
-/// must go with it.
+/// Everything a deletion removes or rewrites, as read before it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletionPlan {
+    pub customer_id: String,
+    /// `None` when an operator removes a sender that was never linked to a
+    /// user (a pending identity).
+    pub user_id: Option<String>,
     pub mode: MemberDeletion,
     /// Ids of the user's channel identities; they name the conversation
     /// state keys in KV.
     pub identity_ids: Vec<String>,
-    /// Expenses recorded by the user.
-    pub expenses: u32,
-    /// Ledger message ids whose wamid encodes one of the user's numbers.
+    /// The user's phone numbers and email addresses.
+    pub addresses: Vec<String>,
+    /// Ledger message ids that encode one of the user's phone numbers.
     pub ledger_ids: Vec<String>,
 }
 
-/// The parameters a deletion statement binds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Binds {
-    /// `?1` customer, `?2` user.
-    CustomerUser,
-    /// `?1` customer, `?2` user, `?3` a JSON array of ledger message ids.
-    CustomerUserLedger,
-}
-
-/// One statement of a deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
+/// One statement and its parameters, `?1` first; `None` binds NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
     pub sql: &'static str,
-    pub binds: Binds,
+    pub params: Vec<Option<String>>,
 }
 
-/// The statements that delete a user's personal data, in the order foreign
-/// keys need: ledger rows first (they are found through the expenses), then
-/// expenses, identities, email routes, and the user row last.
-pub fn deletion_steps(mode: MemberDeletion) -> [Step; 5] {
-    let expenses = match mode {
-        MemberDeletion::Anonymise => sql::ANONYMISE_USER_EXPENSES,
-        MemberDeletion::Delete => sql::DELETE_USER_EXPENSES,
+/// Lists the statements of a deletion, in the order the foreign keys need:
+/// the ledger and budget alerts, the change history (read through the
+/// user's expenses, so before them), recurring rules and reminders,
+/// expenses, identities, email routes, and the user row last. Run them in
+/// one batch (one D1 transaction).
+pub fn deletion_statements(plan: &DeletionPlan) -> Vec<Statement> {
+    let customer = Some(plan.customer_id.clone());
+    let user = plan.user_id.clone();
+    let pairs: Vec<[String; 2]> = plan
+        .ledger_ids
+        .iter()
+        .map(|id| [id.clone(), erased_ledger_id(id)])
+        .collect();
+    let pairs = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".to_owned());
+    let addresses = serde_json::to_string(&plan.addresses).unwrap_or_else(|_| "[]".to_owned());
+    let identities = serde_json::to_string(&plan.identity_ids).unwrap_or_else(|_| "[]".to_owned());
+    let (history, rules, expenses) = match plan.mode {
+        MemberDeletion::Anonymise => (
+            sql::ANONYMISE_USER_EXPENSE_HISTORY,
+            sql::ANONYMISE_USER_RECURRING_RULES,
+            sql::ANONYMISE_USER_EXPENSES,
+        ),
+        MemberDeletion::Delete => (
+            sql::DELETE_USER_EXPENSE_HISTORY,
+            sql::DELETE_USER_RECURRING_RULES,
+            sql::DELETE_USER_EXPENSES,
+        ),
     };
-    let step = |sql| Step {
+    let customer_user = |sql| Statement {
         sql,
-        binds: Binds::CustomerUser,
+        params: vec![customer.clone(), user.clone()],
     };
-    [
-        Step {
-            sql: sql::DELETE_USER_LEDGER,
-            binds: Binds::CustomerUserLedger,
+    vec![
+        Statement {
+            sql: sql::REWRITE_USER_LEDGER,
+            params: vec![customer.clone(), Some(pairs.clone())],
         },
-        step(expenses),
-        step(sql::DELETE_USER_IDENTITIES),
-        step(sql::DELETE_USER_EMAIL_ROUTES),
-        step(sql::DELETE_USER),
+        Statement {
+            sql: sql::REWRITE_USER_BUDGET_ALERTS,
+            params: vec![customer.clone(), Some(pairs)],
+        },
+        customer_user(history),
+        customer_user(sql::ANONYMISE_USER_CHANGES),
+        customer_user(rules),
+        customer_user(sql::DELETE_USER_REMINDER_PREFERENCES),
+        Statement {
+            sql: sql::DELETE_USER_REMINDERS_SENT,
+            params: vec![customer.clone(), user.clone(), Some(identities)],
+        },
+        customer_user(expenses),
+        Statement {
+            sql: sql::DELETE_USER_IDENTITIES,
+            params: vec![customer.clone(), user.clone(), Some(addresses)],
+        },
+        customer_user(sql::DELETE_USER_EMAIL_ROUTES),
+        customer_user(sql::DELETE_USER),
     ]
 }
 
-/// The ledger id a deleting message is recorded under: its wamid would name
-/// the sender, so only a hash of it is kept.
+/// Returns the id a ledger row is renamed to when its sender's data is
+/// deleted, which is also the id the deleting message is recorded under. A
+/// wamid would name the sender, so only part of its SHA-256 is kept. The hash is not keyed,
+/// but besides the number a wamid carries the message's own id of 18 to 20
+/// hex digits, so trying every number does not find it.
 pub fn erased_ledger_id(message_id: &str) -> String {
-    use sha2::{Digest, Sha256};
     let digest = Sha256::digest(message_id.as_bytes());
     format!("erased:{}", hex::encode(&digest[..16]))
 }
 
 /// Wamids are `wamid.` and standard base64 whose bytes start `1c 18`, the
-/// length of the sender's number, and its digits (seen in Meta's examples and
-/// in Kapso deliveries; the format is not documented).
+/// length of the number, and its digits. Meta does not document the format,
+/// but the example id of its Cloud API messages reference decodes so, to the
+/// number the example message went to.
 const WAMID_PREFIX: &str = "wamid.";
 const WAMID_ENGINE: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
@@ -201,7 +282,7 @@ const WAMID_ENGINE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// The phone number a wamid encodes, if it has the usual layout.
+/// Returns the phone number a wamid encodes, if it has the usual layout.
 pub fn wamid_phone(message_id: &str) -> Option<String> {
     let encoded = message_id.strip_prefix(WAMID_PREFIX)?;
     let bytes = WAMID_ENGINE.decode(encoded).ok()?;
@@ -209,14 +290,12 @@ pub fn wamid_phone(message_id: &str) -> Option<String> {
         return None;
     };
     let digits = rest.get(..usize::from(*length))?;
-    digits
-        .iter()
-        .all(u8::is_ascii_digit)
-        .then(|| digits.iter().map(|&b| char::from(b)).collect())
+    let is_number = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
+    is_number.then(|| digits.iter().map(|&b| char::from(b)).collect())
 }
 
-/// The start that every wamid of `phone` shares: the base64 of the header and
-/// of as many digits as fill whole 3-byte groups. Ledger ids with this start
+/// Returns the start that every wamid of `phone` shares: the base64 of the
+/// header and of as many digits as fill whole 3-byte groups. Ledger ids with this start
 /// are candidates, to be confirmed with [`wamid_phone`].
 pub fn wamid_search_prefix(phone: &str) -> Option<String> {
     let length = u8::try_from(phone.len()).ok()?;
@@ -229,138 +308,49 @@ pub fn wamid_search_prefix(phone: &str) -> Option<String> {
     Some(format!("{WAMID_PREFIX}{}", WAMID_ENGINE.encode(bytes)))
 }
 
-/// One read of an export: a section name and its statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExportQuery {
-    pub section: &'static str,
-    pub sql: &'static str,
-    /// Whether the statement binds `?2` user besides `?1` customer.
-    pub with_user: bool,
+/// Keeps the candidates that really are wamids of `phone`.
+pub fn wamids_of<'a>(phone: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    candidates
+        .into_iter()
+        .filter(|id| wamid_phone(id).as_deref() == Some(phone))
+        .map(str::to_owned)
+        .collect()
 }
 
-/// What an export contains, in the order it is written.
-pub const EXPORT_QUERIES: [ExportQuery; 7] = [
-    ExportQuery {
-        section: "user",
-        sql: sql::EXPORT_USER,
-        with_user: true,
-    },
-    ExportQuery {
-        section: "identities",
-        sql: sql::EXPORT_IDENTITIES,
-        with_user: true,
-    },
-    ExportQuery {
-        section: "expenses",
-        sql: sql::EXPORT_EXPENSES,
-        with_user: true,
-    },
-    ExportQuery {
-        section: "categories",
-        sql: sql::EXPORT_CATEGORIES,
-        with_user: false,
-    },
-    ExportQuery {
-        section: "budgets",
-        sql: sql::EXPORT_BUDGETS,
-        with_user: false,
-    },
-    ExportQuery {
-        section: "merchant_rules",
-        sql: sql::EXPORT_MERCHANT_RULES,
-        with_user: false,
-    },
-    ExportQuery {
-        section: "email_routes",
-        sql: sql::EXPORT_EMAIL_ROUTES,
-        with_user: true,
-    },
-];
-
-/// Everything kept about one user, as rows by section.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Export {
-    pub customer_id: String,
-    pub user_id: String,
-    /// RFC 3339 time the export was made.
-    pub generated_at: String,
-    pub sections: Vec<(&'static str, Vec<Map<String, Value>>)>,
-}
-
-/// Version of the export layout, written into both formats.
-pub const EXPORT_FORMAT: &str = "misgastos-export/1";
-
-/// Renders an export as a JSON object: one key per section, an array of rows
-/// each (`user` is one object, or `null`).
-pub fn render_json(export: &Export) -> Value {
-    let mut object = Map::new();
-    object.insert("format".into(), EXPORT_FORMAT.into());
-    object.insert("generated_at".into(), export.generated_at.clone().into());
-    object.insert("customer_id".into(), export.customer_id.clone().into());
-    object.insert("user_id".into(), export.user_id.clone().into());
-    for (section, rows) in &export.sections {
-        let value = if *section == "user" {
-            rows.first().cloned().map(Value::Object).unwrap_or(Value::Null)
+/// Replaces every wamid in `text` that encodes a phone number with
+/// `wamid~` and the first 16 hex digits of the wamid's SHA-256, so that log
+/// lines and error reports keep a stable reference to a message without the
+/// number. Other ids, such as the test ids `wamid.e2e.…`, stay as they are.
+pub fn redact_wamids(text: &str) -> String {
+    if !text.contains(WAMID_PREFIX) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(WAMID_PREFIX) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + WAMID_PREFIX.len()..];
+        let length = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
+            .unwrap_or(after.len());
+        let token = &rest[start..start + WAMID_PREFIX.len() + length];
+        if wamid_phone(token).is_some() {
+            out.push_str(&wamid_pseudonym(token));
         } else {
-            Value::Array(rows.iter().cloned().map(Value::Object).collect())
-        };
-        object.insert((*section).to_owned(), value);
-    }
-    Value::Object(object)
-}
-
-/// Renders an export as one CSV table: a `section` column, then every
-/// column any section has, in order of first appearance; a row leaves the
-/// columns of other sections empty. `NULL` is an empty cell.
-pub fn render_csv(export: &Export) -> String {
-    let mut columns: Vec<&str> = Vec::new();
-    for (_, rows) in &export.sections {
-        for row in rows {
-            for name in row.keys() {
-                if !columns.contains(&name.as_str()) {
-                    columns.push(name);
-                }
-            }
+            out.push_str(token);
         }
+        rest = &rest[start + token.len()..];
     }
-    let mut out = String::new();
-    let header: Vec<String> = std::iter::once("section")
-        .chain(columns.iter().copied())
-        .map(csv_cell)
-        .collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for (section, rows) in &export.sections {
-        for row in rows {
-            let mut cells = vec![csv_cell(section)];
-            for name in &columns {
-                cells.push(match row.get(*name) {
-                    None | Some(Value::Null) => String::new(),
-                    Some(Value::String(text)) => csv_cell(text),
-                    Some(other) => csv_cell(&other.to_string()),
-                });
-            }
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
-        }
-    }
+    out.push_str(rest);
     out
 }
 
-/// Quotes a CSV cell as RFC 4180 does when it needs it. A text that a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
-/// return first) gets a leading `'`, as OWASP's CSV-injection advice says.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
+/// `wamid~` and the first 16 hex digits of the SHA-256 of `wamid`. An
+/// operator holding a wamid finds its log lines with
+/// `printf %s "$wamid" | sha256sum | cut -c1-16`.
+pub fn wamid_pseudonym(wamid: &str) -> String {
+    let digest = Sha256::digest(wamid.as_bytes());
+    format!("wamid~{}", hex::encode(&digest[..8]))
 }
 
 #[cfg(test)]

@@ -193,6 +193,8 @@ pub fn help(language: Language) -> &'static str {
             • *resumen*, *mi resumen*, *resumen noviembre*: totales del mes con gráficos\n\
             • *presupuesto comida 200.000*: presupuesto mensual, te aviso al 80% y al 100%\n\
             • *cancelar*: descartar la pregunta pendiente\n\
+            • *BAJA*: no recibir recordatorios ni avisos; *ALTA* para volver\n\
+            • *exportar mis datos*, *borrar mis datos*: tus datos personales\n\
             • *ayuda*: este mensaje"
         }
         Language::English => {
@@ -209,6 +211,8 @@ pub fn help(language: Language) -> &'static str {
             • *summary*, *my summary*, *summary november*: the month's totals with charts\n\
             • *budget food 500*: a monthly budget, with a warning at 80% and 100%\n\
             • *cancel*: drop the pending question\n\
+            • *STOP*: no reminders or notices; *START* to get them again\n\
+            • *export my data*, *delete my data*: your personal data\n\
             • *help*: this message"
         }
     }

@@ -31,6 +31,7 @@ use crate::platform::{self, FetchClient};
 use crate::policy::{
     self, sql_timestamp, Decision, Denial, Entitlements, Subscription, Usage, Warning,
 };
+use crate::privacy_runner;
 use crate::reply;
 use crate::retry::{Clock, RetryNote, Stop, SystemClock};
 use crate::sentry::{self, Report};
@@ -138,6 +139,14 @@ pub async fn handle(
     let Some(identity) = identity else {
         return onboard(&store, ctx, config, &message, &account, &address, &sender).await;
     };
+    // Before the policy: opting out, exporting and deleting work whatever
+    // the subscription says.
+    let privacy = privacy_runner::handle(
+        env, ctx, config, &store, &message, &customer, &identity, &sender,
+    );
+    if let Some(outcome) = privacy.await? {
+        return Ok(outcome);
+    }
 
     let now = Utc::now();
     let entitlements = load_entitlements(env, ctx, &store, customer_id, now).await?;

@@ -230,8 +230,11 @@ pub fn new_event_id() -> String {
 }
 
 /// Masks every run of [`MIN_MASKED_DIGITS`] or more digits (with an optional
-/// leading `+`) as `[number]`, and cuts the text to [`MAX_MESSAGE_CHARS`].
+/// leading `+`) as `[number]`, replaces the wamids that encode a phone
+/// number with their pseudonym ([`crate::privacy::redact_wamids`]), and cuts
+/// the text to [`MAX_MESSAGE_CHARS`].
 pub fn scrub(text: &str) -> String {
+    let text = crate::privacy::redact_wamids(text);
     let mut scrubbed = String::with_capacity(text.len());
     let mut digits = String::new();
     let flush = |digits: &mut String, out: &mut String| {
@@ -373,6 +376,18 @@ mod tests {
             assert_eq!(scrub(text), expected, "text `{text}`");
         }
         assert_eq!(scrub(&"x".repeat(5_000)).chars().count(), MAX_MESSAGE_CHARS);
+    }
+
+    #[test]
+    fn scrub_replaces_wamids_that_encode_a_number() {
+        // Meta's example wamid, which encodes 16505076520 in base64.
+        let wamid = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA";
+        let scrubbed = scrub(&format!("reply to {wamid} failed"));
+        assert!(!scrubbed.contains(wamid), "{scrubbed}");
+        assert!(
+            scrubbed.contains(&crate::privacy::wamid_pseudonym(wamid)),
+            "{scrubbed}"
+        );
     }
 
     #[test]

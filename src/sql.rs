@@ -28,8 +28,11 @@ pub const CUSTOMER_BY_ID: &str = concat!(
 /// The health check.
 pub const PING: &str = "SELECT 1 AS ok";
 
-/// Whether a message id is in the ledger: `?1` message id.
-pub const IS_PROCESSED: &str = "SELECT 1 AS seen FROM inbound_messages WHERE message_id = ?1";
+/// Whether a message id is in the ledger: `?1` message id, `?2` the id it
+/// was renamed to when its sender's data was deleted
+/// (`privacy::erased_ledger_id`).
+pub const IS_PROCESSED: &str =
+    "SELECT 1 AS seen FROM inbound_messages WHERE message_id IN (?1, ?2)";
 
 /// The identity of a sender on an account: `?1` account, `?2` address, `?3`
 /// business-scoped user id. An active identity wins over a pending one, and
@@ -519,3 +522,92 @@ pub const TOUCH_IDENTITY: &str = "UPDATE channel_identities \
 /// closed until the user writes again. `?1` identity.
 pub const RECORD_WINDOW_CLOSED: &str = "UPDATE channel_identities \
                  SET window_closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1";
+
+// Personal data: opting out, exports and deletions. The statements that an
+// operator also runs by hand live in `db/ops/privacy_*.sql`, so that
+// `scripts/privacy.mjs` and the worker run the very same SQL.
+
+/// Records that a user opted out of messages that are not replies; a second
+/// opt-out keeps the first time. `?1` customer, `?2` user.
+pub const SET_OPTED_OUT: &str = "UPDATE users \
+                 SET opted_out_at = coalesce(opted_out_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2";
+
+/// Clears a user's opt-out: `?1` customer, `?2` user.
+pub const CLEAR_OPTED_OUT: &str = "UPDATE users SET opted_out_at = NULL, \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE customer_id = ?1 AND id = ?2";
+
+/// A user's opt-out time, NULL while they accept messages; no row when the
+/// user does not exist. `?1` customer, `?2` user.
+pub const USER_OPT_OUT: &str = "SELECT opted_out_at FROM users WHERE customer_id = ?1 AND id = ?2";
+
+/// See `db/ops/privacy_find_user.sql`.
+pub const PRIVACY_FIND_USER: &str = include_str!("../db/ops/privacy_find_user.sql");
+/// See `db/ops/privacy_summary.sql`.
+pub const PRIVACY_SUMMARY: &str = include_str!("../db/ops/privacy_summary.sql");
+/// See `db/ops/privacy_user_identities.sql`.
+pub const PRIVACY_USER_IDENTITIES: &str = include_str!("../db/ops/privacy_user_identities.sql");
+/// See `db/ops/privacy_ledger_candidates.sql`.
+pub const PRIVACY_LEDGER_CANDIDATES: &str = include_str!("../db/ops/privacy_ledger_candidates.sql");
+/// See `db/ops/privacy_export_user.sql`.
+pub const EXPORT_USER: &str = include_str!("../db/ops/privacy_export_user.sql");
+/// See `db/ops/privacy_export_identities.sql`.
+pub const EXPORT_IDENTITIES: &str = include_str!("../db/ops/privacy_export_identities.sql");
+/// See `db/ops/privacy_export_expenses.sql`.
+pub const EXPORT_EXPENSES: &str = include_str!("../db/ops/privacy_export_expenses.sql");
+/// See `db/ops/privacy_export_categories.sql`.
+pub const EXPORT_CATEGORIES: &str = include_str!("../db/ops/privacy_export_categories.sql");
+/// See `db/ops/privacy_export_budgets.sql`.
+pub const EXPORT_BUDGETS: &str = include_str!("../db/ops/privacy_export_budgets.sql");
+/// See `db/ops/privacy_export_merchant_rules.sql`.
+pub const EXPORT_MERCHANT_RULES: &str = include_str!("../db/ops/privacy_export_merchant_rules.sql");
+/// See `db/ops/privacy_export_email_routes.sql`.
+pub const EXPORT_EMAIL_ROUTES: &str = include_str!("../db/ops/privacy_export_email_routes.sql");
+/// See `db/ops/privacy_export_expense_changes.sql`.
+pub const EXPORT_EXPENSE_CHANGES: &str =
+    include_str!("../db/ops/privacy_export_expense_changes.sql");
+/// See `db/ops/privacy_rewrite_budget_alerts.sql`.
+pub const REWRITE_USER_BUDGET_ALERTS: &str =
+    include_str!("../db/ops/privacy_rewrite_budget_alerts.sql");
+/// See `db/ops/privacy_anonymise_expense_history.sql`.
+pub const ANONYMISE_USER_EXPENSE_HISTORY: &str =
+    include_str!("../db/ops/privacy_anonymise_expense_history.sql");
+/// See `db/ops/privacy_delete_expense_history.sql`.
+pub const DELETE_USER_EXPENSE_HISTORY: &str =
+    include_str!("../db/ops/privacy_delete_expense_history.sql");
+/// See `db/ops/privacy_anonymise_user_changes.sql`.
+pub const ANONYMISE_USER_CHANGES: &str =
+    include_str!("../db/ops/privacy_anonymise_user_changes.sql");
+/// See `db/ops/privacy_export_recurring_rules.sql`.
+pub const EXPORT_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_export_recurring_rules.sql");
+/// See `db/ops/privacy_export_reminder_preferences.sql`.
+pub const EXPORT_REMINDER_PREFERENCES: &str =
+    include_str!("../db/ops/privacy_export_reminder_preferences.sql");
+/// See `db/ops/privacy_anonymise_recurring_rules.sql`.
+pub const ANONYMISE_USER_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_anonymise_recurring_rules.sql");
+/// See `db/ops/privacy_delete_recurring_rules.sql`.
+pub const DELETE_USER_RECURRING_RULES: &str =
+    include_str!("../db/ops/privacy_delete_recurring_rules.sql");
+/// See `db/ops/privacy_delete_reminder_preferences.sql`.
+pub const DELETE_USER_REMINDER_PREFERENCES: &str =
+    include_str!("../db/ops/privacy_delete_reminder_preferences.sql");
+/// See `db/ops/privacy_delete_reminders_sent.sql`.
+pub const DELETE_USER_REMINDERS_SENT: &str =
+    include_str!("../db/ops/privacy_delete_reminders_sent.sql");
+/// See `db/ops/privacy_rewrite_ledger.sql`.
+pub const REWRITE_USER_LEDGER: &str = include_str!("../db/ops/privacy_rewrite_ledger.sql");
+/// See `db/ops/privacy_anonymise_expenses.sql`.
+pub const ANONYMISE_USER_EXPENSES: &str = include_str!("../db/ops/privacy_anonymise_expenses.sql");
+/// See `db/ops/privacy_delete_expenses.sql`.
+pub const DELETE_USER_EXPENSES: &str = include_str!("../db/ops/privacy_delete_expenses.sql");
+/// See `db/ops/privacy_delete_identities.sql`.
+pub const DELETE_USER_IDENTITIES: &str = include_str!("../db/ops/privacy_delete_identities.sql");
+/// See `db/ops/privacy_delete_email_routes.sql`.
+pub const DELETE_USER_EMAIL_ROUTES: &str =
+    include_str!("../db/ops/privacy_delete_email_routes.sql");
+/// See `db/ops/privacy_delete_user.sql`.
+pub const DELETE_USER: &str = include_str!("../db/ops/privacy_delete_user.sql");

@@ -20,6 +20,7 @@ use crate::flow::{MerchantRule, NewExpense};
 use crate::model::{split_keywords, Category, Customer, Language};
 use crate::money::Currency;
 use crate::policy::{self, Entitlements, SubscriptionRow};
+use crate::privacy;
 use crate::reminders;
 use crate::sql;
 
@@ -126,13 +127,33 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a WhatsApp message was already handled to the end.
+    /// Whether a WhatsApp message was already handled to the end, under its
+    /// own id or under the id it got when its sender's data was deleted.
     pub async fn is_processed(&self, message_id: &str) -> Result<bool, AppError> {
+        let erased = privacy::erased_ledger_id(message_id);
         let row = self
-            .prepare(sql::IS_PROCESSED, &[text(message_id)])?
+            .prepare(sql::IS_PROCESSED, &[text(message_id), text(&erased)])?
             .first::<serde_json::Value>(None)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Returns whether a user opted out of messages that are not replies;
+    /// `None` when the customer has no such user.
+    pub async fn user_opted_out(
+        &self,
+        customer_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            opted_out_at: Option<String>,
+        }
+        let row = self
+            .prepare(sql::USER_OPT_OUT, &[text(customer_id), text(user_id)])?
+            .first::<Row>(None)
+            .await?;
+        Ok(row.map(|row| !privacy::accepts_proactive(row.opted_out_at.as_deref())))
     }
 
     /// Finds the account and customer of a channel address (a Kapso

@@ -2598,3 +2598,773 @@ fn expenses_created_between_counts_one_customer() {
         2
     );
 }
+
+// Personal data: the opt-out flag, the export reads and the deletion
+// statements, run as `privacy_store` runs them.
+
+mod privacy_data {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use misgastos::privacy::{self, export, DeletionPlan, MemberDeletion};
+    use misgastos::sql;
+    use rusqlite::{params, params_from_iter, Connection};
+
+    use super::{bootstrap, migrated};
+
+    const ANA_PHONE: &str = "56911111111";
+    const BETO_PHONE: &str = "56922222222";
+    /// Shares the search prefix of Ana's number but is someone else's.
+    const NEIGHBOUR_PHONE: &str = "56911111112";
+    const ANA_EMAIL: &str = "ana.perez@example.com";
+
+    /// A wamid with Meta's layout: header, number, the message's own id.
+    fn wamid(phone: &str, id: &str) -> String {
+        let mut bytes = vec![0x1c, 0x18, phone.len() as u8];
+        bytes.extend_from_slice(phone.as_bytes());
+        bytes.extend_from_slice(&[0x15, 0x02, 0x00, 0x12, 0x18, 0x14]);
+        bytes.extend_from_slice(format!("{id:0>20}").as_bytes());
+        bytes.push(0x00);
+        format!("wamid.{}", STANDARD.encode(bytes))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expense(
+        db: &Connection,
+        id: &str,
+        user: &str,
+        amount: i64,
+        category: Option<&str>,
+        description: &str,
+        merchant: Option<&str>,
+        source: &str,
+        source_id: &str,
+    ) {
+        let status = if category.is_some() {
+            "completed"
+        } else {
+            "pending_category"
+        };
+        db.execute(
+            sql::INSERT_EXPENSE,
+            params![
+                id,
+                "c1",
+                user,
+                amount,
+                "CLP",
+                "2026-12-03",
+                description,
+                merchant,
+                category,
+                status,
+                0.9_f64,
+                "keyword",
+                source,
+                source_id
+            ],
+        )
+        .expect("expense");
+    }
+
+    fn ledger(db: &Connection, customer: &str, id: &str) {
+        db.execute(
+            sql::INSERT_INBOUND_MESSAGE,
+            params![id, customer, "handled"],
+        )
+        .expect("ledger row");
+    }
+
+    /// A household `c1` with an owner, Ana (WhatsApp, email, a pending
+    /// identity on a second number, a personal email route, three expenses)
+    /// and Beto (WhatsApp, one expense), their ledger rows, a budget and a
+    /// merchant rule.
+    fn household(mode: &str) -> Connection {
+        let db = migrated();
+        bootstrap(&db, "c1", "100", "56900000000");
+        db.execute(
+            "UPDATE customers SET member_deletion = ?1 WHERE id = 'c1'",
+            params![mode],
+        )
+        .expect("mode");
+        db.execute_batch(&format!(
+            "INSERT INTO users (id, customer_id, display_name, role) VALUES
+                 ('u-ana', 'c1', 'Ana Pérez', 'member'), ('u-beto', 'c1', 'Beto', 'member');
+             INSERT INTO channel_accounts (id, customer_id, kind, external_id) VALUES
+                 ('acct-200', 'c1', 'whatsapp', '200'),
+                 ('acct-mail', 'c1', 'email', 'gastos@misgastos.test');
+             INSERT INTO channel_identities (id, account_id, customer_id, user_id, address, status) VALUES
+                 ('i-ana-wa', 'acct-100', 'c1', 'u-ana', '{ANA_PHONE}', 'active'),
+                 ('i-ana-mail', 'acct-mail', 'c1', 'u-ana', '{ANA_EMAIL}', 'active'),
+                 ('i-ana-pending', 'acct-200', 'c1', NULL, '{ANA_PHONE}', 'pending'),
+                 ('i-beto-wa', 'acct-100', 'c1', 'u-beto', '{BETO_PHONE}', 'active');
+             INSERT INTO email_routes (address, customer_id, user_id) VALUES
+                 ('gastos+ana@misgastos.test', 'c1', 'u-ana'),
+                 ('gastos@misgastos.test', 'c1', NULL);
+             UPDATE categories SET monthly_budget_minor = 200000 WHERE id = 'c1-cat-0';
+             INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES
+                 ('c1', 'jumbo', 'c1-cat-0');"
+        ))
+        .expect("household");
+        let a1 = wamid(ANA_PHONE, "A1");
+        let a2 = wamid(ANA_PHONE, "A2");
+        let b1 = wamid(BETO_PHONE, "B1");
+        expense(
+            &db,
+            "e-a1",
+            "u-ana",
+            12_500,
+            Some("c1-cat-0"),
+            "almuerzo con Pedro",
+            Some("jumbo"),
+            "whatsapp",
+            &format!("{a1}#1"),
+        );
+        expense(
+            &db,
+            "e-a2",
+            "u-ana",
+            3_000,
+            None,
+            "farmacia",
+            None,
+            "whatsapp",
+            &format!("{a2}#1"),
+        );
+        expense(
+            &db,
+            "e-a3",
+            "u-ana",
+            5_990,
+            Some("c1-cat-1"),
+            "boleta",
+            Some("tienda"),
+            "email",
+            "email:<r1@shop.example>#1",
+        );
+        expense(
+            &db,
+            "e-b1",
+            "u-beto",
+            8_000,
+            Some("c1-cat-0"),
+            "taxi",
+            None,
+            "whatsapp",
+            &format!("{b1}#1"),
+        );
+        let a4 = wamid(ANA_PHONE, "A4");
+        let changes = [
+            // Ana edits her lunch, and edits Beto's taxi, which Beto undoes.
+            ("ch-a1", "e-a1", "u-ana", "edit", None, a4.clone()),
+            (
+                "ch-ab",
+                "e-b1",
+                "u-ana",
+                "edit",
+                None,
+                wamid(ANA_PHONE, "A5"),
+            ),
+            (
+                "ch-b2",
+                "e-b1",
+                "u-beto",
+                "undo",
+                Some("ch-ab"),
+                wamid(BETO_PHONE, "B2"),
+            ),
+        ];
+        for (id, expense, user, action, reverts, message) in changes {
+            db.execute(
+                sql::RECORD_EXPENSE_CHANGE,
+                params![id, "c1", expense, user, action, reverts, message],
+            )
+            .expect("change");
+        }
+        db.execute(
+            sql::RECORD_BUDGET_ALERT,
+            params!["c1", "c1-cat-0", "2026-12", 80, 20_000, 20_500, a1],
+        )
+        .expect("budget alert");
+        // Ana's monthly rent, one recorded occurrence, her daily reminder
+        // and one reminder sent; Beto's gym.
+        for (id, user, description) in [
+            ("rule-a", "u-ana", "arriendo"),
+            ("rule-b", "u-beto", "gimnasio"),
+        ] {
+            db.execute(
+                sql::INSERT_RECURRING_RULE,
+                params![
+                    id,
+                    "c1",
+                    user,
+                    description,
+                    None::<String>,
+                    300_000,
+                    "CLP",
+                    "monthly",
+                    1,
+                    "2026-11-01"
+                ],
+            )
+            .expect("rule");
+        }
+        expense(
+            &db,
+            "e-a4",
+            "u-ana",
+            300_000,
+            Some("c1-cat-2"),
+            "arriendo",
+            None,
+            "recurring",
+            "recurring:rule-a:2026-12",
+        );
+        db.execute(sql::SET_DAILY_REMINDER, params!["u-ana", "c1", 21])
+            .expect("daily reminder");
+        db.execute(
+            sql::CLAIM_REMINDER,
+            params!["c1", "u-ana", "daily", "2026-12-03"],
+        )
+        .expect("reminder sent");
+        for id in [
+            a1,
+            a2,
+            wamid(ANA_PHONE, "A3"),
+            a4,
+            wamid(ANA_PHONE, "A5"),
+            b1,
+        ] {
+            ledger(&db, "c1", &id);
+        }
+        ledger(&db, "c1", &wamid(NEIGHBOUR_PHONE, "N1"));
+        ledger(&db, "c1", "email:<r1@shop.example>");
+        db
+    }
+
+    /// Reads a deletion plan with the statements `privacy_store` runs.
+    fn plan_for(db: &Connection, customer: &str, user: &str) -> DeletionPlan {
+        let mode: String = db
+            .query_row(sql::PRIVACY_SUMMARY, params![customer, user], |r| r.get(0))
+            .expect("summary");
+        let identities: Vec<(String, String, String)> = db
+            .prepare(sql::PRIVACY_USER_IDENTITIES)
+            .expect("prepare")
+            .query_map(params![customer, user], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("identities");
+        let mut ledger_ids = Vec::new();
+        for (_, kind, address) in &identities {
+            if kind != "whatsapp" {
+                continue;
+            }
+            let prefix = privacy::wamid_search_prefix(address).expect("prefix");
+            let candidates = ledger_candidates(db, customer, &prefix);
+            ledger_ids.extend(privacy::wamids_of(
+                address,
+                candidates.iter().map(String::as_str),
+            ));
+        }
+        DeletionPlan {
+            customer_id: customer.to_owned(),
+            user_id: Some(user.to_owned()),
+            mode: MemberDeletion::parse(&mode),
+            identity_ids: identities.iter().map(|i| i.0.clone()).collect(),
+            addresses: identities.iter().map(|i| i.2.clone()).collect(),
+            ledger_ids,
+        }
+    }
+
+    fn ledger_candidates(db: &Connection, customer: &str, prefix: &str) -> Vec<String> {
+        db.prepare(sql::PRIVACY_LEDGER_CANDIDATES)
+            .expect("prepare")
+            .query_map(params![customer, prefix], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("candidates")
+    }
+
+    /// Runs a deletion in one transaction, as a D1 batch does.
+    fn delete(db: &Connection, plan: &DeletionPlan) {
+        let transaction = db.unchecked_transaction().expect("transaction");
+        for statement in privacy::deletion_statements(plan) {
+            transaction
+                .execute(statement.sql, params_from_iter(statement.params.iter()))
+                .unwrap_or_else(|error| panic!("{}: {error}", statement.sql));
+        }
+        transaction.commit().expect("commit");
+    }
+
+    /// Household totals by category and currency for December 2026.
+    fn totals(db: &Connection) -> Vec<(Option<String>, i64, i64)> {
+        db.prepare(sql::EXPENSE_TOTALS_BY_CATEGORY)
+            .expect("prepare")
+            .query_map(
+                params!["c1", "2026-12-01", "2027-01-01", None::<String>],
+                |r| Ok((r.get(0)?, r.get(3)?, r.get(4)?)),
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("totals")
+    }
+
+    fn text_values(db: &Connection, skip_customer: Option<&str>) -> Vec<(String, String)> {
+        let tables: Vec<String> = db
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("tables")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        let mut values = Vec::new();
+        for table in tables {
+            let columns: Vec<String> = db
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .expect("prepare")
+                .query_map([], |r| r.get(0))
+                .expect("columns")
+                .collect::<Result<_, _>>()
+                .expect("names");
+            let filter = match skip_customer {
+                Some(customer) if columns.iter().any(|c| c == "customer_id") => {
+                    format!(" WHERE customer_id IS NOT '{customer}'")
+                }
+                _ => String::new(),
+            };
+            for column in &columns {
+                let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"{filter}");
+                let mut statement = db.prepare(&sql).expect("prepare");
+                let rows = statement
+                    .query_map([], |r| r.get::<_, Option<String>>(0))
+                    .expect("values");
+                for value in rows.flatten().flatten() {
+                    values.push((format!("{table}.{column}"), value));
+                }
+            }
+        }
+        values
+    }
+
+    /// Asserts that no text in any column of any table names Ana: not her
+    /// number, email, ids or name, and no wamid that decodes to her number.
+    fn assert_nothing_names_ana(db: &Connection, skip_customer: Option<&str>) {
+        let needles = [
+            ANA_PHONE,
+            ANA_EMAIL,
+            "u-ana",
+            "i-ana-wa",
+            "i-ana-mail",
+            "i-ana-pending",
+            "Ana Pérez",
+            "gastos+ana",
+            "almuerzo con Pedro",
+        ];
+        for (place, value) in text_values(db, skip_customer) {
+            for needle in needles {
+                assert!(
+                    !value.contains(needle),
+                    "{place} `{value}` contains `{needle}`"
+                );
+            }
+            let mut rest = value.as_str();
+            while let Some(start) = rest.find("wamid.") {
+                let token: String = rest[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "+/=.".contains(*c))
+                    .collect();
+                assert_ne!(
+                    privacy::wamid_phone(&token).as_deref(),
+                    Some(ANA_PHONE),
+                    "{place} `{value}` has a wamid of Ana's number"
+                );
+                rest = &rest[start + 6..];
+            }
+        }
+    }
+
+    fn count(db: &Connection, sql: &str) -> i64 {
+        db.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    #[test]
+    fn opt_out_keeps_the_first_time() {
+        let db = household("anonymise");
+        let opted_out_at = |db: &Connection| -> Option<String> {
+            db.query_row(sql::USER_OPT_OUT, params!["c1", "u-ana"], |r| r.get(0))
+                .expect("row")
+        };
+        assert_eq!(opted_out_at(&db), None);
+        db.execute(sql::SET_OPTED_OUT, params!["c1", "u-ana"])
+            .expect("opt out");
+        db.execute(
+            "UPDATE users SET opted_out_at = '2026-01-01T00:00:00.000Z' WHERE id = 'u-ana'",
+            [],
+        )
+        .expect("backdate");
+        db.execute(sql::SET_OPTED_OUT, params!["c1", "u-ana"])
+            .expect("second opt out");
+        assert_eq!(
+            opted_out_at(&db).as_deref(),
+            Some("2026-01-01T00:00:00.000Z")
+        );
+        db.execute(sql::CLEAR_OPTED_OUT, params!["c1", "u-ana"])
+            .expect("opt in");
+        assert_eq!(opted_out_at(&db), None);
+    }
+
+    #[test]
+    fn opt_out_is_per_customer_user() {
+        let db = household("anonymise");
+        db.execute(sql::SET_OPTED_OUT, params!["c2", "u-ana"])
+            .expect("other customer");
+        let beto: Option<String> = db
+            .query_row(sql::USER_OPT_OUT, params!["c1", "u-ana"], |r| r.get(0))
+            .expect("row");
+        assert_eq!(beto, None, "another customer's id changes nothing");
+        let missing = db.query_row(sql::USER_OPT_OUT, params!["c1", "nobody"], |r| {
+            r.get::<_, Option<String>>(0)
+        });
+        assert!(matches!(missing, Err(rusqlite::Error::QueryReturnedNoRows)));
+    }
+
+    #[test]
+    fn is_processed_finds_erased_ids() {
+        let db = household("anonymise");
+        let id = wamid(ANA_PHONE, "A1");
+        let seen = |db: &Connection| -> bool {
+            db.query_row(
+                sql::IS_PROCESSED,
+                params![id, privacy::erased_ledger_id(&id)],
+                |_| Ok(()),
+            )
+            .is_ok()
+        };
+        assert!(seen(&db));
+        delete(&db, &plan_for(&db, "c1", "u-ana"));
+        assert!(seen(&db), "the renamed row still marks the message handled");
+        let unseen = db.query_row(
+            sql::IS_PROCESSED,
+            params!["wamid.other", privacy::erased_ledger_id("wamid.other")],
+            |_| Ok(()),
+        );
+        assert!(unseen.is_err());
+    }
+
+    #[test]
+    fn ledger_candidates_need_the_decode_check() {
+        let db = household("anonymise");
+        let prefix = privacy::wamid_search_prefix(ANA_PHONE).expect("prefix");
+        let candidates = ledger_candidates(&db, "c1", &prefix);
+        // The SQL range also finds the neighbour's wamid, which shares the
+        // prefix; decoding drops it.
+        assert_eq!(candidates.len(), 6, "{candidates:?}");
+        let mine = privacy::wamids_of(ANA_PHONE, candidates.iter().map(String::as_str));
+        assert_eq!(mine.len(), 5, "{mine:?}");
+        assert!(!mine.contains(&wamid(NEIGHBOUR_PHONE, "N1")));
+        assert!(ledger_candidates(&db, "c2", &prefix).is_empty());
+    }
+
+    #[test]
+    fn plan_reads_identities_and_ledger() {
+        let db = household("delete");
+        let plan = plan_for(&db, "c1", "u-ana");
+        assert_eq!(plan.mode, MemberDeletion::Delete);
+        assert_eq!(plan.identity_ids, ["i-ana-mail", "i-ana-wa"]);
+        assert_eq!(plan.addresses, [ANA_EMAIL, ANA_PHONE]);
+        assert_eq!(plan.ledger_ids.len(), 5);
+        let expenses: i64 = db
+            .query_row(sql::PRIVACY_SUMMARY, params!["c1", "u-ana"], |r| r.get(1))
+            .expect("summary");
+        assert_eq!(expenses, 4);
+    }
+
+    #[test]
+    fn anonymise_keeps_household_totals() {
+        let db = household("anonymise");
+        let before = totals(&db);
+        delete(&db, &plan_for(&db, "c1", "u-ana"));
+        assert_eq!(totals(&db), before);
+        assert_eq!(count(&db, "SELECT count(*) FROM expenses"), 5);
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM expenses WHERE user_id IS NULL"),
+            4
+        );
+        let anonymised: Vec<(String, String, Option<String>, String)> = db
+            .prepare(
+                "SELECT id, description, merchant, source_message_id FROM expenses \
+                 WHERE user_id IS NULL ORDER BY id",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        for (id, description, merchant, source_id) in anonymised {
+            assert_eq!(description, "", "{id}");
+            assert_eq!(merchant, None, "{id}");
+            let expected = if id == "e-a4" {
+                // A recurring occurrence keeps its id, which names the rule
+                // and the period, never the user.
+                "recurring:rule-a:2026-12".to_owned()
+            } else {
+                format!("erased:{id}")
+            };
+            assert_eq!(source_id, expected, "{id}");
+        }
+        let (rule_user, rule_description): (Option<String>, String) = db
+            .query_row(
+                "SELECT user_id, description FROM recurring_rules WHERE id = 'rule-a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("rule");
+        assert_eq!(rule_user, None, "the rent goes on for the household");
+        assert_eq!(rule_description, "arriendo");
+        assert_eq!(count(&db, "SELECT count(*) FROM reminder_preferences"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM reminders_sent"), 0);
+        let history: Vec<(String, Option<String>, String, String)> = db
+            .prepare("SELECT id, user_id, message_id, description FROM expense_changes ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(history.len(), 3, "the history stays");
+        assert_eq!(history[0].0, "ch-a1");
+        assert_eq!(history[0].1, None);
+        assert_eq!(history[0].2, "erased:ch-a1");
+        assert_eq!(history[0].3, "", "the earlier description of Ana's lunch");
+        assert_eq!(history[1].0, "ch-ab");
+        assert_eq!(history[1].1, None);
+        assert_eq!(history[1].3, "taxi", "Beto's taxi keeps its description");
+        assert_eq!(history[2].1.as_deref(), Some("u-beto"));
+        assert_eq!(history[2].2, wamid(BETO_PHONE, "B2"));
+        let alert: String = db
+            .query_row("SELECT message_id FROM budget_alerts", [], |r| r.get(0))
+            .expect("alert");
+        assert_eq!(alert, privacy::erased_ledger_id(&wamid(ANA_PHONE, "A1")));
+        assert_nothing_names_ana(&db, None);
+    }
+
+    #[test]
+    fn delete_mode_removes_the_expenses() {
+        let db = household("delete");
+        delete(&db, &plan_for(&db, "c1", "u-ana"));
+        let expenses: Vec<String> = db
+            .prepare("SELECT id FROM expenses ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids");
+        assert_eq!(expenses, ["e-b1"]);
+        assert_eq!(
+            totals(&db),
+            [(Some("c1-cat-0".to_owned()), 1, 8_000)],
+            "only Beto's taxi is left"
+        );
+        let history: Vec<String> = db
+            .prepare("SELECT id FROM expense_changes ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids");
+        assert_eq!(
+            history,
+            ["ch-ab", "ch-b2"],
+            "the history of Beto's taxi stays"
+        );
+        let rules: Vec<String> = db
+            .prepare("SELECT id FROM recurring_rules ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids");
+        assert_eq!(rules, ["rule-b"], "Ana's rent is gone, Beto's gym stays");
+        assert_eq!(count(&db, "SELECT count(*) FROM reminder_preferences"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM budget_alerts"), 1);
+        assert_nothing_names_ana(&db, None);
+    }
+
+    #[test]
+    fn deletion_leaves_other_people_alone() {
+        for mode in ["anonymise", "delete"] {
+            let db = household(mode);
+            bootstrap(&db, "c2", "300", "56933333333");
+            db.execute_batch(&format!(
+                "INSERT INTO users (id, customer_id, display_name) VALUES ('u-ana-c2', 'c2', 'Ana');
+                 INSERT INTO channel_identities (id, account_id, customer_id, user_id, address)
+                     VALUES ('i-ana-c2', 'acct-300', 'c2', 'u-ana-c2', '{ANA_PHONE}');"
+            ))
+            .expect("second customer");
+            ledger(&db, "c2", &wamid(ANA_PHONE, "C2"));
+            delete(&db, &plan_for(&db, "c1", "u-ana"));
+
+            assert_nothing_names_ana(&db, Some("c2"));
+            let c2 = "SELECT count(*) FROM channel_identities WHERE customer_id = 'c2' \
+                      AND address = '56911111111'";
+            assert_eq!(
+                count(&db, c2),
+                1,
+                "{mode}: the other customer keeps its identity"
+            );
+            let ledger_c2 = format!(
+                "SELECT count(*) FROM inbound_messages WHERE message_id = '{}'",
+                wamid(ANA_PHONE, "C2")
+            );
+            assert_eq!(count(&db, &ledger_c2), 1, "{mode}: and its ledger row");
+            let beto = "SELECT count(*) FROM channel_identities WHERE id = 'i-beto-wa'";
+            assert_eq!(count(&db, beto), 1, "{mode}");
+            let beto_ledger = format!(
+                "SELECT count(*) FROM inbound_messages WHERE message_id = '{}'",
+                wamid(BETO_PHONE, "B1")
+            );
+            assert_eq!(count(&db, &beto_ledger), 1, "{mode}");
+            assert_eq!(
+                count(&db, "SELECT count(*) FROM users WHERE customer_id = 'c1'"),
+                2,
+                "{mode}: the owner and Beto"
+            );
+            assert_eq!(
+                count(&db, "SELECT count(*) FROM email_routes"),
+                1,
+                "{mode}: the household route stays"
+            );
+            assert_eq!(
+                count(&db, "SELECT count(*) FROM merchant_rules"),
+                1,
+                "{mode}: shared rules stay"
+            );
+            assert_eq!(
+                count(
+                    &db,
+                    "SELECT count(*) FROM categories WHERE monthly_budget_minor IS NOT NULL"
+                ),
+                1,
+                "{mode}: shared budgets stay"
+            );
+        }
+    }
+
+    #[test]
+    fn deletion_of_a_pending_sender_needs_no_user() {
+        let db = household("anonymise");
+        let prefix = privacy::wamid_search_prefix(ANA_PHONE).expect("prefix");
+        let candidates = ledger_candidates(&db, "c1", &prefix);
+        let plan = DeletionPlan {
+            customer_id: "c1".into(),
+            user_id: None,
+            mode: MemberDeletion::Anonymise,
+            identity_ids: Vec::new(),
+            addresses: vec![ANA_PHONE.into()],
+            ledger_ids: privacy::wamids_of(ANA_PHONE, candidates.iter().map(String::as_str)),
+        };
+        delete(&db, &plan);
+        let left = format!("SELECT count(*) FROM channel_identities WHERE address = '{ANA_PHONE}'");
+        assert_eq!(count(&db, &left), 0);
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM users WHERE id = 'u-ana'"),
+            1,
+            "without a user id the user row is not touched"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM inbound_messages WHERE message_id LIKE 'erased:%'"
+            ),
+            5
+        );
+    }
+
+    #[test]
+    fn deletion_runs_twice_without_error() {
+        let db = household("delete");
+        let plan = plan_for(&db, "c1", "u-ana");
+        delete(&db, &plan);
+        delete(&db, &plan);
+        assert_nothing_names_ana(&db, None);
+    }
+
+    fn column_names(db: &Connection, sql: &str) -> Vec<String> {
+        let statement = db.prepare(sql).expect(sql);
+        statement
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn export_queries_return_their_columns() {
+        let db = household("anonymise");
+        for query in &export::QUERIES {
+            assert_eq!(
+                column_names(&db, query.sql),
+                query.columns,
+                "section {}",
+                query.section
+            );
+        }
+        assert_eq!(
+            column_names(&db, sql::PRIVACY_LEDGER_CANDIDATES),
+            export::MESSAGE_COLUMNS
+        );
+    }
+
+    #[test]
+    fn export_queries_read_ana_and_the_household() {
+        let db = household("anonymise");
+        let rows = |query: &export::Query| -> usize {
+            let params = match query.params {
+                export::Params::Customer => vec!["c1"],
+                export::Params::CustomerUser => vec!["c1", "u-ana"],
+            };
+            let mut statement = db.prepare(query.sql).expect("prepare");
+            let rows = statement.query_map(params_from_iter(params), |_| Ok(()));
+            rows.expect("query").count()
+        };
+        let counts: Vec<(&str, usize)> = export::QUERIES
+            .iter()
+            .map(|query| (query.section, rows(query)))
+            .collect();
+        let categories = misgastos::categories::defaults(misgastos::model::Language::Spanish).len();
+        assert_eq!(
+            counts,
+            [
+                ("user", 1),
+                ("identities", 2),
+                ("expenses", 4),
+                ("expense_changes", 2),
+                ("recurring_rules", 1),
+                ("reminder_preferences", 1),
+                ("categories", categories),
+                ("budgets", 1),
+                ("merchant_rules", 1),
+                ("email_routes", 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn find_user_lists_every_identity_of_an_address() {
+        let db = household("anonymise");
+        let rows: Vec<(String, Option<String>, String)> = db
+            .prepare(sql::PRIVACY_FIND_USER)
+            .expect("prepare")
+            .query_map(params![ANA_PHONE], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows.contains(&("c1".into(), Some("u-ana".into()), "i-ana-wa".into())));
+        assert!(rows.contains(&("c1".into(), None, "i-ana-pending".into())));
+    }
+}

@@ -6,6 +6,7 @@ use super::events;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::kapso::client::Outbound;
+use crate::privacy_runner;
 use crate::reply;
 use crate::runner::{self, Recipient};
 use crate::store::{Store, WhatsAppLink};
@@ -13,9 +14,10 @@ use crate::telegram::NoticeKind;
 use worker::Context;
 
 /// Finds the WhatsApp identity to send a mail's result to: the route's
-/// user's, or the customer's owner's. Returns `None` when there is none, or
-/// when its 24-hour window for free-form messages is closed, because
-/// WhatsApp rejects those with error 131047. The expense then waits for the
+/// user's, or the customer's owner's. Returns `None` when there is none, when
+/// its 24-hour window for free-form messages is closed (WhatsApp rejects
+/// those with error 131047), or when the user opted out of messages that are
+/// not replies. The expense then waits for the
 /// user's next message.
 ///
 /// # Errors
@@ -36,7 +38,16 @@ pub(super) async fn reachable_link(
             );
             Ok(None)
         }
-        link => Ok(link),
+        // Telling the user about a mail is not a reply to anything they wrote
+        // on WhatsApp, so it needs their consent; `proactive_allowed` logs
+        // the suppression.
+        Some(link) => {
+            let user = link.user_id.as_deref();
+            let allowed =
+                privacy_runner::proactive_allowed(store, customer_id, user, "email_receipt").await;
+            Ok(allowed.then_some(link))
+        }
+        None => Ok(None),
     }
 }
 

@@ -8,18 +8,19 @@ use crate::kapso::client::{Addressee, Outbound, SendOutcome, REPLY_RETRY};
 use crate::model::Customer;
 use crate::platform::FetchClient;
 use crate::policy::sql_timestamp;
+use crate::privacy;
 use crate::reminders::{self, Plan, Reminder};
 use crate::retry::SystemClock;
 
 use super::store::Recipient;
 use super::{Run, PAGE_SIZE};
 
-/// Returns whether a member may get messages that are not replies. Every proactive
-/// sender checks here, and only here.
-// NOTE: this reads `users.opted_out_at` as `sql::PROACTIVE_RECIPIENT`
-// returns it; the STOP and START commands that set it are not wired yet.
+/// Returns whether a member may get messages that are not replies. Every
+/// scheduled sender checks here, and only here; the rule itself is
+/// [`privacy::accepts_proactive`], over the `users.opted_out_at` that
+/// `sql::PROACTIVE_RECIPIENT` returns and `STOP` or `BAJA` set.
 pub(crate) fn may_contact(recipient: &Recipient) -> bool {
-    recipient.opted_out_at.is_none()
+    privacy::accepts_proactive(recipient.opted_out_at.as_deref())
 }
 
 /// Sends `reminder` to `user_id` (the customer's owner when `None`) at most
