@@ -337,6 +337,20 @@ pub enum Effect {
     },
     /// Record a budget alert so that it is sent once a month.
     RecordBudgetAlert(BudgetAlert),
+    /// Remember that expenses at `merchant` go to `category_id`: the user
+    /// corrected the category of one.
+    LearnRule {
+        merchant: String,
+        category_id: String,
+    },
+    /// Point a merchant's rule back after an undo: from `from` to `to`, or
+    /// forget it when `to` is `None`. A rule that no longer points to `from`
+    /// is left as it is.
+    RevertRule {
+        merchant: String,
+        from: String,
+        to: Option<String>,
+    },
     /// Load the customer's recurring rules, then call [`advance`] with
     /// [`Input::Recurring`].
     LoadRecurring(recurring::chat::Query),
@@ -1408,7 +1422,7 @@ impl Machine<'_, '_> {
         &mut self,
         completed: impl IntoIterator<Item = (&'c str, Money, NaiveDate)>,
     ) {
-        if let Some(query) = commands::budget_query(completed, self.turn) {
+        if let Some(query) = commands::budget_query(completed) {
             self.effects.push(Effect::LoadLedger(query));
         }
     }

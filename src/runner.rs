@@ -20,6 +20,7 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, Transition, Turn};
+use crate::fx_rates::{self, RateBook};
 use crate::http::{HttpClient, HttpError};
 use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
@@ -73,6 +74,7 @@ pub async fn handle(
     config: &Config,
     message: InboundMessage,
 ) -> Result<Outcome, AppError> {
+    let started_ms = js_sys::Date::now();
     let address = message
         .sender
         .phone
@@ -205,11 +207,18 @@ pub async fn handle(
         }
         content => input_of(content),
     };
+    let rates = RateBook::new(
+        env,
+        config,
+        fx_rates::MESSAGE_RATES_BUDGET_MS,
+        started_ms + f64::from(fx_rates::MESSAGE_DEADLINE_MS),
+    );
     let ledger = Ledger {
         store: &store,
         customer_id,
         user_id: identity.user_id.as_deref(),
         message_id,
+        rates: &rates,
     };
     let Transition { state, effects } =
         run_flow(&store, &ledger, config, &mut ai, state, input, &turn).await?;
@@ -300,7 +309,11 @@ pub async fn handle(
             Effect::RenameCategory { category_id, name } => {
                 statements.push(store.rename_category(customer_id, category_id, name)?);
             }
-            Effect::ChangeExpense(_) | Effect::SetBudget { .. } | Effect::RecordBudgetAlert(_) => {
+            Effect::ChangeExpense(_)
+            | Effect::SetBudget { .. }
+            | Effect::RecordBudgetAlert(_)
+            | Effect::LearnRule { .. }
+            | Effect::RevertRule { .. } => {
                 statements.extend(ledger.statements(effect)?);
             }
             Effect::SaveRecurring(rule) => {

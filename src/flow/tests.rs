@@ -674,7 +674,8 @@ fn transitions_with_commands_answers_and_timeouts() {
             loads: vec![LedgerQuery::Budgets(vec![crate::commands::BudgetCheck {
                 category_id: "health".into(),
                 period: crate::commands::Period::of(today()),
-                added_minor: 5_000,
+                added: vec![(today(), Money::new(5_000, Currency::Clp))],
+                replaces: None,
             }])],
             replies: 1,
         },
