@@ -214,3 +214,10 @@ pub const FX_CACHE_UNBOUND: &str = "fx.cache_unbound";
 /// warn: the `FX_RATES_KV` cache could not be read or written; rates are
 /// fetched again.
 pub const FX_CACHE_FAILED: &str = "fx.cache_failed";
+
+// Questions that expired.
+
+/// info: drafts whose questions expired (a missing amount, an ambiguous
+/// amount, a future date) were never recorded, and a reply listed them for
+/// the user (`count`).
+pub const DRAFTS_EXPIRED: &str = "flow.drafts_expired";

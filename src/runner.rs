@@ -805,6 +805,14 @@ pub(crate) fn log_flow_event(event: &FlowEvent, customer_id: &str, message_id: &
             count = *count,
             "open questions expired"
         ),
+        FlowEvent::DraftsExpired { count } => tracing::info!(
+            event = events::DRAFTS_EXPIRED,
+            customer_id,
+            message_id,
+            sender,
+            count = *count,
+            "expired drafts were not recorded; user told"
+        ),
         FlowEvent::Cancelled { count } => tracing::info!(
             event = events::FLOW_CANCELLED,
             customer_id,

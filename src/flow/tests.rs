@@ -688,12 +688,12 @@ fn transitions_with_commands_answers_and_timeouts() {
             replies: 1,
         },
         Case {
-            what: "an amount question past its TTL expires",
+            what: "an amount question past its TTL expires and says so",
             state: aged(amount(), ttl + 1),
             input: text("gracias"),
             questions: &[],
             loads: vec![LedgerQuery::OldestPending],
-            replies: 1,
+            replies: 2,
         },
         Case {
             what: "an amount answer in time is classified",
