@@ -43,7 +43,7 @@ const BIN = path.join(ROOT, "node_modules", ".bin");
 function toolEnv(extra = {}) {
   return {
     ...process.env,
-    PATH: `${BIN}:${os.homedir()}/.cargo/bin:${process.env.PATH}`,
+    PATH: `${BIN}:${process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo")}/bin:${process.env.PATH}`,
     WRANGLER_SEND_METRICS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     CI: "true",
