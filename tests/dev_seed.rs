@@ -128,7 +128,13 @@ fn seed_applies_twice_without_change() {
     let defaults = categories::defaults(Language::Spanish);
     let expected = i64::try_from(defaults.len()).unwrap_or(i64::MAX);
     assert_eq!(count(&db, "SELECT count(*) FROM customers"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM subscriptions WHERE status = 'active'"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM subscriptions WHERE status = 'active'"
+        ),
+        1
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM channel_accounts"), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM categories"), expected);
 
@@ -149,9 +155,18 @@ fn seed_keeps_categories_renamed_later() {
     let db = migrated();
     let seed = generate();
     db.execute_batch(&seed).expect("first application");
-    db.execute("UPDATE categories SET name = 'Varios' WHERE name = 'Otros'", [])
-        .expect("rename");
+    db.execute(
+        "UPDATE categories SET name = 'Varios' WHERE name = 'Otros'",
+        [],
+    )
+    .expect("rename");
     db.execute_batch(&seed).expect("second application");
-    assert_eq!(count(&db, "SELECT count(*) FROM categories WHERE name = 'Otros'"), 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM categories WHERE name = 'Varios'"), 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM categories WHERE name = 'Otros'"),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM categories WHERE name = 'Varios'"),
+        1
+    );
 }
