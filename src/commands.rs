@@ -10,17 +10,30 @@
 //! Every change to an expense is recorded in `expense_changes` with the values
 //! before it, and is reversible: `deshacer` undoes the user's latest change or
 //! recording, and an undo is itself a change, so a second `deshacer` redoes
-//! it. Deleting sets `status = 'deleted'`; nothing is removed.
+//! it. Deleting sets `status = 'deleted'`; nothing is removed. Correcting the
+//! category of an expense with a merchant teaches the merchant's rule, as
+//! picking one does, and undoing the correction points the rule back.
+//!
+//! Summaries and budgets count every currency in the home one: the runner
+//! loads the rate tables of the dates involved and [`summary`] and
+//! [`budgets`] convert each amount at the rate of its own date. An amount
+//! without a rate is named as not converted and left out of the total it
+//! would have joined; nothing is guessed.
 
+mod budgets;
 mod ledger;
 mod recognise;
+mod summary;
+mod texts;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::fx::Tables;
 use crate::money::{Currency, Money};
 
-pub use ledger::{budget_query, is_keep, on_choice, respond, start, Response};
+pub use budgets::budget_query;
+pub use ledger::{is_keep, on_choice, respond, start, Response};
 pub use recognise::recognise;
 
 /// Percentages of a monthly budget at which the user is told, once a month.
@@ -288,7 +301,12 @@ pub enum LedgerAnswer {
     Expenses(Vec<ExpenseRecord>),
     Undo(Option<UndoTarget>),
     Summary(Box<MonthSummary>),
-    Budgets(Vec<BudgetStatus>),
+    Budgets {
+        statuses: Vec<BudgetStatus>,
+        /// Rate tables against the home currency for the dates of the
+        /// amounts in other currencies.
+        rates: Tables,
+    },
 }
 
 /// The user's latest action, as `deshacer` finds it.
@@ -320,26 +338,35 @@ pub struct MonthSummary {
     /// The signed report link; `None` when `PUBLIC_BASE_URL` or a signing
     /// key is missing.
     pub link: Option<String>,
+    /// Rate tables against the home currency for the dates of the amounts
+    /// in other currencies; a date without a table leaves its amounts
+    /// unconverted.
+    pub rates: Tables,
 }
 
-/// A category a new expense went to, and how much it added.
+/// A category whose month this message adds to: new expenses, or an edit
+/// that moves or changes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetCheck {
     pub category_id: String,
     pub period: Period,
-    /// In minor units of the home currency; other currencies do not count
-    /// toward a budget.
-    pub added_minor: i64,
+    /// What this message adds, as `(date, amount)` in any currency: each
+    /// counts in the home currency at the rate of its date.
+    pub added: Vec<(NaiveDate, Money)>,
+    /// The id of an edited expense. Its stored values are left out of the
+    /// month's spending, because `added` holds its new ones.
+    pub replaces: Option<String>,
 }
 
-/// How much of a category's budget is used, before this message's expenses.
+/// A category's budget and its month's spending before this message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetStatus {
     pub check: BudgetCheck,
     pub budget_minor: i64,
-    /// Completed home-currency expenses of the month already committed.
-    pub spent_minor: i64,
-    /// Thresholds already announced this month.
+    /// The category's completed expenses of the month already committed,
+    /// except `check.replaces`, as `(date, amount)` in their own currencies.
+    pub spent: Vec<(NaiveDate, Money)>,
+    /// Thresholds already announced this month for this budget.
     pub announced: Vec<u32>,
 }
 

@@ -302,3 +302,10 @@ pub const DELETION: &str = "privacy.deletion";
 /// warn: a deleted user's conversation state could not be removed from KV
 /// (field `key`); it expires with its TTL.
 pub const DELETION_STATE_FAILED: &str = "privacy.deletion_state_failed";
+
+// Questions that expired.
+
+/// info: drafts whose questions expired (a missing amount, an ambiguous
+/// amount, a future date) were never recorded, and a reply listed them for
+/// the user (`count`).
+pub const DRAFTS_EXPIRED: &str = "flow.drafts_expired";

@@ -32,8 +32,13 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 /// records none, so that a pasted statement does not flood the ledger.
 pub const MAX_EXPENSES_PER_MESSAGE: usize = 20;
 
-/// Seconds an open question stays answerable; also the KV TTL of the state.
+/// Seconds an open question stays answerable after the conversation's last
+/// change; see [`expiry`] for what happens to it then.
 pub const QUESTION_TTL_SECONDS: i64 = 24 * 60 * 60;
+/// Seconds the conversation state stays in KV after its last change: far
+/// longer than a question lives, so that the flow can tell the user which
+/// drafts expired unrecorded.
+pub const STATE_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
 
 /// The conversation state of one sender, kept in `CONVERSATION_STATE_KV`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -280,6 +285,9 @@ pub enum FlowEvent {
     AnswerNotUnderstood,
     /// `flow.questions_expired`
     QuestionsExpired { count: usize },
+    /// `flow.drafts_expired`: drafts whose questions expired were never
+    /// recorded, and the user was told.
+    DraftsExpired { count: usize },
     /// `flow.cancelled`
     Cancelled { count: usize },
     /// `flow.not_an_expense`
@@ -337,6 +345,20 @@ pub enum Effect {
     },
     /// Record a budget alert so that it is sent once a month.
     RecordBudgetAlert(BudgetAlert),
+    /// Remember that expenses at `merchant` go to `category_id`: the user
+    /// corrected the category of one.
+    LearnRule {
+        merchant: String,
+        category_id: String,
+    },
+    /// Point a merchant's rule back after an undo: from `from` to `to`, or
+    /// forget it when `to` is `None`. A rule that no longer points to `from`
+    /// is left as it is.
+    RevertRule {
+        merchant: String,
+        from: String,
+        to: Option<String>,
+    },
     /// Load the customer's recurring rules, then call [`advance`] with
     /// [`Input::Recurring`].
     LoadRecurring(recurring::chat::Query),
@@ -460,14 +482,25 @@ impl Machine<'_, '_> {
             .push(Effect::Reply(Outbound::Text(text.into())));
     }
 
-    /// Drops questions nobody answered in time. Expenses waiting for a
-    /// category stay stored as `pending_category`.
+    /// Drops questions nobody answered in time, and tells the user which
+    /// drafts were not recorded. Expenses waiting for a category stay stored
+    /// as `pending_category` and are asked about again.
     fn expire(&mut self) {
         let count = self.state.questions.len();
-        if count > 0 && self.turn.now - self.state.updated_at > QUESTION_TTL_SECONDS {
-            self.state.questions.clear();
+        if count == 0 || self.turn.now - self.state.updated_at <= QUESTION_TTL_SECONDS {
+            return;
+        }
+        let expired = std::mem::take(&mut self.state.questions);
+        self.effects
+            .push(Effect::Log(FlowEvent::QuestionsExpired { count }));
+        let language = self.language();
+        if let Some(text) =
+            expiry::drafts_not_recorded(language, &expired, self.locale(), self.turn.today)
+        {
+            let count = expiry::unrecorded_count(&expired);
             self.effects
-                .push(Effect::Log(FlowEvent::QuestionsExpired { count }));
+                .push(Effect::Log(FlowEvent::DraftsExpired { count }));
+            self.reply_text(text);
         }
     }
 
@@ -1408,11 +1441,13 @@ impl Machine<'_, '_> {
         &mut self,
         completed: impl IntoIterator<Item = (&'c str, Money, NaiveDate)>,
     ) {
-        if let Some(query) = commands::budget_query(completed, self.turn) {
+        if let Some(query) = commands::budget_query(completed) {
             self.effects.push(Effect::LoadLedger(query));
         }
     }
 }
+
+mod expiry;
 
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,13 @@
 //! D1 glue of the commands about recorded expenses.
 //!
 //! [`Ledger::answer`] performs the reads that the flow asks for with
-//! [`Effect::LoadLedger`]; [`Ledger::statements`] turns the flow's ledger
-//! effects (changes to expenses, budgets, budget alerts) into statements for
-//! the message's one commit batch, so that a duplicate delivery fails with
-//! the ledger row and changes nothing. What a command means and replies is
-//! decided in [`crate::commands`]; the SQL is in [`crate::sql`].
+//! [`Effect::LoadLedger`], with the exchange-rate tables a summary or a
+//! budget check needs; [`Ledger::statements`] turns the flow's ledger
+//! effects (changes to expenses, budgets, budget alerts, merchant rules an
+//! edit teaches or an undo points back) into statements for the message's
+//! one commit batch, so that a duplicate delivery fails with the ledger row
+//! and changes nothing. What a command means and replies is decided in
+//! [`crate::commands`]; the SQL is in [`crate::sql`].
 
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -19,6 +21,8 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::events;
 use crate::flow::{Effect, Turn};
+use crate::fx::{self, Tables};
+use crate::fx_rates::RateBook;
 use crate::money::{Currency, Money};
 use crate::report::{self, Line};
 use crate::sql;
@@ -37,6 +41,8 @@ pub struct Ledger<'a> {
     pub user_id: Option<&'a str>,
     /// The WhatsApp message id, recorded with each change.
     pub message_id: &'a str,
+    /// The message's exchange-rate tables, loaded on first use.
+    pub rates: &'a RateBook<'a>,
 }
 
 impl Ledger<'_> {
@@ -69,14 +75,18 @@ impl Ledger<'_> {
                 LedgerAnswer::Expenses(self.oldest_pending(settled).await?)
             }
             LedgerQuery::Budgets(checks) => {
-                let home = turn.customer.home_currency;
                 let mut statuses = Vec::with_capacity(checks.len());
                 for check in checks {
-                    if let Some(status) = self.budget_status(check, home).await? {
+                    if let Some(status) = self.budget_status(check).await? {
                         statuses.push(status);
                     }
                 }
-                LedgerAnswer::Budgets(statuses)
+                let amounts = statuses
+                    .iter()
+                    .flat_map(|status| status.spent.iter().chain(&status.check.added))
+                    .copied();
+                let rates = self.rates_for(amounts, turn).await;
+                LedgerAnswer::Budgets { statuses, rates }
             }
             LedgerQuery::Summary { period, scope } => {
                 let user_id = match scope {
@@ -85,12 +95,15 @@ impl Ledger<'_> {
                 };
                 let lines = month_lines(self.store, self.customer_id, user_id, *period).await?;
                 let link = report_link(config, self.customer_id, user_id, *period, turn.now);
+                let amounts = lines.iter().map(|line| (line.spent_on, line.amount));
+                let rates = self.rates_for(amounts, turn).await;
                 LedgerAnswer::Summary(Box::new(MonthSummary {
                     period: *period,
                     scope: *scope,
                     lines,
                     budgets: self.budgets().await?,
                     link,
+                    rates,
                 }))
             }
         };
@@ -135,9 +148,44 @@ impl Ledger<'_> {
                     text(self.message_id),
                 ],
             )?],
+            Effect::LearnRule {
+                merchant,
+                category_id,
+            } => vec![self
+                .store
+                .learn_rule(self.customer_id, merchant, category_id)?],
+            Effect::RevertRule { merchant, from, to } => {
+                let statement = match to {
+                    Some(to) => self.store.prepare(
+                        sql::REPOINT_MERCHANT_RULE,
+                        &[customer, text(merchant), text(from), text(to)],
+                    )?,
+                    None => self.store.prepare(
+                        sql::FORGET_MERCHANT_RULE,
+                        &[customer, text(merchant), text(from)],
+                    )?,
+                };
+                vec![statement]
+            }
             _ => Vec::new(),
         };
         Ok(statements)
+    }
+
+    /// Loads the rate tables against the home currency for the dates of
+    /// `amounts` that are in another currency, and none when all are home
+    /// ones.
+    async fn rates_for(
+        &self,
+        amounts: impl IntoIterator<Item = (chrono::NaiveDate, Money)>,
+        turn: &Turn<'_>,
+    ) -> Tables {
+        let home = turn.customer.home_currency;
+        let dates = fx::dates_to_convert(amounts, home);
+        if dates.is_empty() {
+            return Tables::new();
+        }
+        self.rates.tables(home, &dates).await
     }
 
     /// Records the expense's values, then changes it: D1 runs a batch in
@@ -312,38 +360,65 @@ impl Ledger<'_> {
         }
     }
 
-    async fn budget_status(
-        &self,
-        check: &BudgetCheck,
-        home: Currency,
-    ) -> Result<Option<BudgetStatus>, AppError> {
+    /// Reads the budget of the check's category and its month's spending,
+    /// or `None` when the category has no budget.
+    async fn budget_status(&self, check: &BudgetCheck) -> Result<Option<BudgetStatus>, AppError> {
         #[derive(Deserialize)]
-        struct Row {
+        struct State {
             budget_minor: f64,
-            spent_minor: f64,
             announced: Option<String>,
         }
+        #[derive(Deserialize)]
+        struct Amount {
+            spent_on: String,
+            currency: String,
+            amount_minor: f64,
+        }
         let period = check.period;
-        let row = self
+        let state = self
             .store
             .prepare(
-                sql::BUDGET_USE,
+                sql::BUDGET_STATE,
                 &[
                     text(self.customer_id),
                     text(&check.category_id),
-                    text(home.code()),
-                    text(&period.first_day().format("%Y-%m-%d").to_string()),
-                    text(&period.last_day().format("%Y-%m-%d").to_string()),
                     text(&period.key()),
                 ],
             )?
-            .first::<Row>(None)
+            .first::<State>(None)
             .await?;
-        Ok(row.map(|row| BudgetStatus {
+        let Some(state) = state else {
+            return Ok(None);
+        };
+        let rows = self
+            .store
+            .prepare(
+                sql::CATEGORY_MONTH_AMOUNTS,
+                &[
+                    text(self.customer_id),
+                    text(&check.category_id),
+                    text(&period.first_day().format("%Y-%m-%d").to_string()),
+                    text(&period.last_day().format("%Y-%m-%d").to_string()),
+                    optional(check.replaces.as_deref()),
+                    integer(i64::try_from(report::MAX_LINES).unwrap_or(i64::MAX)),
+                ],
+            )?
+            .all()
+            .await?
+            .results::<Amount>()?;
+        let spent = rows
+            .into_iter()
+            .filter_map(|row| {
+                let day = chrono::NaiveDate::parse_from_str(&row.spent_on, "%Y-%m-%d").ok()?;
+                let currency = Currency::from_code(&row.currency)?;
+                Some((day, Money::new(row.amount_minor as i64, currency)))
+            })
+            .collect();
+        Ok(Some(BudgetStatus {
             check: check.clone(),
-            budget_minor: row.budget_minor as i64,
-            spent_minor: row.spent_minor as i64,
-            announced: parse_thresholds(row.announced.as_deref()),
+            budget_minor: state.budget_minor as i64,
+            spent,
+            announced: parse_thresholds(state.announced.as_deref()),
         }))
     }
 

@@ -8,7 +8,7 @@ use worker::{
     AbortController, Delay, Fetch, Headers, Method as WorkerMethod, Request, RequestInit,
 };
 
-use crate::flow::{State, QUESTION_TTL_SECONDS};
+use crate::flow::{State, STATE_TTL_SECONDS};
 use crate::http::{HttpClient, HttpError, HttpRequest, HttpResponse, Method};
 
 /// [`HttpClient`] over the Workers `fetch` API.
@@ -96,9 +96,10 @@ pub async fn save_state(kv: &worker::KvStore, key: &str, state: &State) -> Resul
         return kv.delete(key).await.map_err(|e| e.to_string());
     }
     let json = serde_json::to_string(state).map_err(|e| e.to_string())?;
-    // The TTL outlives the question by a minute, so an answer that arrives at
-    // the edge of the window still finds its question; `flow` expires it.
-    let ttl = u64::try_from(QUESTION_TTL_SECONDS + 60).unwrap_or(86_460);
+    // The state outlives its questions, which `flow` expires after
+    // QUESTION_TTL_SECONDS, so that the flow can tell the user which drafts
+    // expired unrecorded.
+    let ttl = u64::try_from(STATE_TTL_SECONDS).unwrap_or(2_592_000);
     kv.put(key, json)
         .map_err(|e| e.to_string())?
         .expiration_ttl(ttl)

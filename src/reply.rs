@@ -707,7 +707,8 @@ pub fn budget_set(language: Language, category: &str, budget: Option<&str>) -> S
 }
 
 /// Tells the user that a category's spending crossed 80% or 100% of its
-/// budget this month.
+/// budget in a month: this month, or `month` (`noviembre 2026`) when the
+/// expense was in another one.
 pub fn budget_alert(
     language: Language,
     category: &str,
@@ -715,19 +716,26 @@ pub fn budget_alert(
     budget: &str,
     percent: i64,
     over: bool,
+    month: Option<&str>,
 ) -> String {
+    let when = match (language, month) {
+        (Language::Spanish, None) => "este mes".to_owned(),
+        (Language::Spanish, Some(month)) => format!("en {month}"),
+        (Language::English, None) => "this month".to_owned(),
+        (Language::English, Some(month)) => format!("in {month}"),
+    };
     match (language, over) {
         (Language::Spanish, false) => {
-            format!("⚠️ Llevas {spent} de {budget} en {category} este mes ({percent}%).")
+            format!("⚠️ Llevas {spent} de {budget} en {category} {when} ({percent}%).")
         }
         (Language::Spanish, true) => format!(
-            "🚨 Llegaste al presupuesto de {category}: {spent} de {budget} este mes ({percent}%)."
+            "🚨 Llegaste al presupuesto de {category}: {spent} de {budget} {when} ({percent}%)."
         ),
         (Language::English, false) => {
-            format!("⚠️ You've spent {spent} of {budget} on {category} this month ({percent}%).")
+            format!("⚠️ You've spent {spent} of {budget} on {category} {when} ({percent}%).")
         }
         (Language::English, true) => format!(
-            "🚨 You reached the {category} budget: {spent} of {budget} this month ({percent}%)."
+            "🚨 You reached the {category} budget: {spent} of {budget} {when} ({percent}%)."
         ),
     }
 }
@@ -785,5 +793,19 @@ pub fn edit_date_in_future(language: Language) -> &'static str {
     match language {
         Language::Spanish => "Esa fecha aún no llega; no cambié nada.",
         Language::English => "That date is in the future; nothing was changed.",
+    }
+}
+
+/// Joins names as a sentence lists them: `USD`, `USD y EUR`, `USD, EUR y
+/// GBP` (`and` in English).
+pub fn join_list(language: Language, items: &[&str]) -> String {
+    let and = match language {
+        Language::Spanish => "y",
+        Language::English => "and",
+    };
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
     }
 }

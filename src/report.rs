@@ -4,19 +4,30 @@
 //! Rendering is pure: [`render_html`] and [`render_csv`] take the month's
 //! expenses and return text; `app` checks the link token and loads the rows.
 //! The page is one HTML document with inline CSS and inline SVG charts (one
-//! by category, one by day, for each currency), no scripts and no external
-//! assets, so it opens on a phone under a `default-src 'none'` policy.
-//! Amounts keep their currencies: nothing is converted, so every total is per
-//! currency.
+//! by category, one by day), no scripts and no external assets, so it opens
+//! on a phone under a `default-src 'none'` policy.
+//!
+//! Every expense keeps its own amount and currency. The page's totals and
+//! charts are in the customer's home currency, each amount converted at the
+//! rate of its own date ([`home`]). The per-currency totals, the original
+//! amounts and their converted values are shown beside them. An amount whose
+//! rate could not be had is listed as not converted and left out of the
+//! totals and charts.
+
+mod charts;
+mod home;
 
 use std::fmt::Write;
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::commands::{Period, Scope};
+use crate::fx::Tables;
 use crate::model::Language;
 use crate::money::{Currency, Money};
 use crate::token::Claims;
+
+pub use home::{convert_lines, home_totals, HomeTotals};
 
 /// Days a report link stays valid.
 pub const LINK_TTL_DAYS: i64 = 7;
@@ -168,6 +179,10 @@ pub struct Page<'a> {
     pub scope: Scope,
     /// The month's expenses, oldest first.
     pub lines: &'a [Line],
+    /// Rate tables against the home currency for the dates of the amounts
+    /// in other currencies; a date without a table leaves its amounts
+    /// unconverted.
+    pub rates: &'a Tables,
     /// The CSV link, relative to the page.
     pub csv_href: &'a str,
 }
@@ -188,7 +203,7 @@ display:block}.bar{fill:#2f7d6d}.day{fill:#4a6fa5}.axis{fill:#5b6475;font-size:1
 .label{fill:#1d2433;font-size:12px}table{border-collapse:collapse;width:100%;\
 font-size:.9rem}td,th{padding:6px 4px;border-bottom:1px solid #e3e6ec;text-align:left;\
 vertical-align:top}td.amount,th.amount{text-align:right;white-space:nowrap}\
-.pending{color:#a35b00}a.csv{display:inline-block;margin:1em 0;padding:10px 14px;\
+.pending,.note{color:#a35b00}a.csv{display:inline-block;margin:1em 0;padding:10px 14px;\
 border-radius:8px;background:#2f7d6d;color:#fff;text-decoration:none}";
 
 /// The `Content-Security-Policy` of the report page: nothing may load or
@@ -227,23 +242,10 @@ pub fn render_html(page: &Page<'_>) -> String {
         escape_html(&month),
         escape_html(scope),
     );
-    let totals = totals(page.lines, page.home_currency);
-    if totals.is_empty() {
+    if page.lines.is_empty() {
         let _ = write!(html, "<p>{}</p>", texts.empty);
-    }
-    for total in &totals {
-        let code = total.currency.code();
-        let _ = write!(
-            html,
-            "<section class=\"currency\" data-currency=\"{code}\"><h2>{code}</h2>\
-             <p class=\"total\">{}</p><h3>{}</h3>",
-            escape_html(&total.total().display(page.locale)),
-            texts.by_category,
-        );
-        category_chart(&mut html, total, page, &texts);
-        let _ = write!(html, "<h3>{}</h3>", texts.by_day);
-        day_chart(&mut html, total, page.period, page.locale, &texts);
-        html.push_str("</section>");
+    } else {
+        home_section(&mut html, page, &texts);
     }
     let _ = write!(
         html,
@@ -256,103 +258,84 @@ pub fn render_html(page: &Page<'_>) -> String {
     html
 }
 
-fn category_chart(html: &mut String, total: &CurrencyTotal, page: &Page<'_>, texts: &Texts) {
-    const ROW: usize = 40;
-    const WIDTH: i64 = 360;
-    let rows = &total.by_category;
-    let height = ROW * rows.len() + 8;
-    let max = rows.iter().map(|(_, m)| m.minor).max().unwrap_or(0).max(1);
+/// Writes the month's total in the home currency, how it was converted, the
+/// totals per currency, what was left out, and the two charts.
+fn home_section(html: &mut String, page: &Page<'_>, texts: &Texts) {
+    let home = page.home_currency;
+    let locale = page.locale;
+    let in_home = home_totals(page.lines, home, page.rates);
+    let code = home.code();
     let _ = write!(
         html,
-        "<svg class=\"chart chart-category\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
-         aria-label=\"{} {}\"><title>{} {}</title>",
-        texts.by_category,
-        total.currency.code(),
-        texts.by_category,
-        total.currency.code()
+        "<section class=\"currency\" data-currency=\"{code}\"><h2>{}</h2>\
+         <p class=\"total\">{}</p>",
+        escape_html(&texts.total_in(code)),
+        escape_html(&in_home.total.total().display(locale)),
     );
-    for (index, (category_id, amount)) in rows.iter().enumerate() {
-        let name = page
-            .lines
-            .iter()
-            .find(|line| line.category_id == *category_id)
-            .and_then(|line| line.category.clone())
-            .unwrap_or_else(|| texts.no_category.to_owned());
-        let y = index * ROW;
-        let width = (amount.minor.max(0) * (WIDTH - 4) / max).max(2);
+
+    if !in_home.converted.is_empty() {
+        let codes: Vec<&str> = in_home.converted.iter().map(|c| c.code()).collect();
         let _ = write!(
             html,
-            "<text class=\"label\" x=\"0\" y=\"{}\">{} · {}</text>\
-             <rect class=\"bar\" x=\"0\" y=\"{}\" width=\"{width}\" height=\"14\" rx=\"3\"/>",
-            y + 14,
-            escape_html(&name),
-            escape_html(&amount.display(page.locale)),
-            y + 20,
+            "<p class=\"converted\">{}</p>",
+            escape_html(&texts.converted_note(&codes, code))
         );
     }
-    html.push_str("</svg>");
-}
-
-fn day_chart(
-    html: &mut String,
-    total: &CurrencyTotal,
-    period: Period,
-    locale: &str,
-    texts: &Texts,
-) {
-    const WIDTH: u32 = 360;
-    const HEIGHT: i64 = 140;
-    const TOP: i64 = 8;
-    const BOTTOM: i64 = 20;
-    let days = period.days();
-    let slot = WIDTH / days;
-    let values = &total.by_day[..(days as usize).min(total.by_day.len())];
-    let max = values.iter().copied().max().unwrap_or(0).max(1);
-    let _ = write!(
-        html,
-        "<svg class=\"chart chart-day\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
-         aria-label=\"{} {}\"><title>{} {}</title>",
-        texts.by_day,
-        total.currency.code(),
-        texts.by_day,
-        total.currency.code()
-    );
-    let plot = HEIGHT - TOP - BOTTOM;
-    for (index, minor) in values.iter().enumerate() {
-        let day = index as u32 + 1;
-        let x = index as u32 * slot;
-        if *minor > 0 {
-            let bar = (minor * plot / max).max(1);
-            let amount = Money::new(*minor, total.currency).display(locale);
-            let _ = write!(
-                html,
-                "<rect class=\"day\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{bar}\">\
-                 <title>{day}: {}</title></rect>",
-                x + 1,
-                TOP + plot - bar,
-                slot.saturating_sub(2).max(1),
-                escape_html(&amount),
-            );
-        }
-        if matches!(day, 1 | 8 | 15 | 22) || day == days {
-            let _ = write!(
-                html,
-                "<text class=\"axis\" x=\"{x}\" y=\"{}\">{day}</text>",
-                HEIGHT - 5
-            );
-        }
+    let by_currency = totals(page.lines, home);
+    if by_currency.iter().any(|total| total.currency != home) {
+        let amounts: Vec<String> = by_currency
+            .iter()
+            .map(|total| total.total().display(locale))
+            .collect();
+        let _ = write!(
+            html,
+            "<p class=\"by-currency\">{}: {}</p>",
+            texts.by_currency,
+            escape_html(&amounts.join(" · "))
+        );
     }
-    html.push_str("</svg>");
+    let left_out = in_home.not_converted_by_date();
+    if !left_out.is_empty() {
+        let amounts: Vec<String> = left_out
+            .iter()
+            .map(|(date, money)| format!("{} ({})", money.display(locale), texts.date_of(*date)))
+            .collect();
+        let _ = write!(
+            html,
+            "<p class=\"note not-converted\">{}: {}</p>",
+            texts.not_converted_note,
+            escape_html(&amounts.join(", "))
+        );
+    }
+
+    let _ = write!(html, "<h3>{}</h3>", texts.by_category);
+    charts::category_chart(html, &in_home.total, page, texts);
+    let _ = write!(html, "<h3>{}</h3>", texts.by_day);
+    charts::day_chart(html, &in_home.total, page.period, page.locale, texts);
+    html.push_str("</section>");
 }
 
+/// Writes the list of expenses. When some are in another currency than the
+/// home one, a column shows each amount converted, or that it could not be.
 fn expense_table(html: &mut String, page: &Page<'_>, texts: &Texts) {
+    let home = page.home_currency;
+    let foreign = page.lines.iter().any(|line| line.amount.currency != home);
+    let converted = convert_lines(page.lines, home, page.rates);
     let _ = write!(
         html,
         "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
-         <th class=\"amount\">{}</th></tr></thead><tbody>",
+         <th class=\"amount\">{}</th>",
         texts.expenses, texts.date, texts.description, texts.category, texts.amount
     );
-    for line in page.lines {
+    if foreign {
+        let _ = write!(
+            html,
+            "<th class=\"amount\">{}</th>",
+            escape_html(&texts.amount_in(home.code()))
+        );
+    }
+    html.push_str("</tr></thead><tbody>");
+    for (line, item) in page.lines.iter().zip(&converted) {
         let date = match page.language {
             Language::Spanish => line.spent_on.format("%d-%m").to_string(),
             Language::English => line.spent_on.format("%m/%d").to_string(),
@@ -363,22 +346,34 @@ fn expense_table(html: &mut String, page: &Page<'_>, texts: &Texts) {
         };
         let _ = write!(
             html,
-            "<tr><td>{date}</td><td>{}</td><td>{category}</td><td class=\"amount\">{}</td></tr>",
+            "<tr><td>{date}</td><td>{}</td><td>{category}</td><td class=\"amount\">{}</td>",
             escape_html(&line.description),
             escape_html(&line.amount.display(page.locale)),
         );
+        if foreign {
+            let cell = match item.home {
+                Ok(money) => escape_html(&money.display(page.locale)),
+                Err(_) => format!("<span class=\"note\">{}</span>", texts.not_converted),
+            };
+            let _ = write!(html, "<td class=\"amount\">{cell}</td>");
+        }
+        html.push_str("</tr>");
     }
     html.push_str("</tbody></table>");
 }
 
-/// The month's expenses as CSV (RFC 4180: comma separated, CRLF line ends,
+/// Renders the month's expenses as CSV (RFC 4180: comma separated, CRLF line ends,
 /// fields quoted when needed). Amounts are plain decimals with a point, in
 /// the currency of the next column, so a spreadsheet reads them in any
-/// locale. A field that starts like a formula is prefixed with `'`, so a
-/// spreadsheet shows it instead of running it.
-pub fn render_csv(lines: &[Line]) -> String {
-    let mut csv = String::from("date,description,merchant,category,amount,currency,status\r\n");
-    for line in lines {
+/// locale. `home_amount` is the amount converted into `home` at the rate of
+/// its date, and empty when no rate could be had. A field that starts like
+/// a formula is prefixed with `'`, so a spreadsheet shows it instead of
+/// running it.
+pub fn render_csv(lines: &[Line], home: Currency, rates: &Tables) -> String {
+    let mut csv = String::from(
+        "date,description,merchant,category,amount,currency,home_amount,home_currency,status\r\n",
+    );
+    for (line, item) in lines.iter().zip(convert_lines(lines, home, rates)) {
         let fields = [
             line.spent_on.format("%Y-%m-%d").to_string(),
             line.description.clone(),
@@ -386,6 +381,8 @@ pub fn render_csv(lines: &[Line]) -> String {
             line.category.clone().unwrap_or_default(),
             decimal(line.amount),
             line.amount.currency.code().to_owned(),
+            item.home.map(decimal).unwrap_or_default(),
+            home.code().to_owned(),
             if line.category.is_some() {
                 "completed".to_owned()
             } else {
@@ -460,6 +457,10 @@ struct Texts {
     download: &'static str,
     empty: &'static str,
     footer: &'static str,
+    by_currency: &'static str,
+    not_converted: &'static str,
+    not_converted_note: &'static str,
+    language: Language,
 }
 
 impl Texts {
@@ -479,6 +480,10 @@ impl Texts {
                 download: "Descargar CSV",
                 empty: "No hay gastos este mes.",
                 footer: "Enlace privado de misgastos; vence 7 días después de enviado.",
+                by_currency: "Por moneda",
+                not_converted: "sin convertir",
+                not_converted_note: "Sin tipo de cambio, fuera del total y de los gráficos",
+                language,
             },
             Language::English => Texts {
                 household: "Household",
@@ -494,7 +499,56 @@ impl Texts {
                 download: "Download CSV",
                 empty: "No expenses this month.",
                 footer: "Private misgastos link; it expires 7 days after it was sent.",
+                by_currency: "By currency",
+                not_converted: "not converted",
+                not_converted_note: "No exchange rate, left out of the total and the charts",
+                language,
             },
+        }
+    }
+}
+
+impl Texts {
+    /// Returns the heading of the home-currency totals: `Total en CLP`.
+    fn total_in(&self, code: &str) -> String {
+        match self.language {
+            Language::Spanish => format!("Total en {code}"),
+            Language::English => format!("Total in {code}"),
+        }
+    }
+
+    /// Returns the header of the converted column: `En CLP`.
+    fn amount_in(&self, code: &str) -> String {
+        match self.language {
+            Language::Spanish => format!("En {code}"),
+            Language::English => format!("In {code}"),
+        }
+    }
+
+    /// Says which currencies were converted into `home`, and at which rate.
+    fn converted_note(&self, codes: &[&str], home: &str) -> String {
+        let list = crate::reply::join_list(self.language, codes);
+        let converted = if codes.len() > 1 {
+            "convertidos"
+        } else {
+            "convertido"
+        };
+        match self.language {
+            Language::Spanish => format!(
+                "Incluye {list} {converted} a {home} al tipo de cambio de la fecha de cada gasto."
+            ),
+            Language::English => format!(
+                "Includes {list} converted to {home} at the exchange rate of each expense's date."
+            ),
+        }
+    }
+
+    /// Formats a date as the page's notes write it: `04-12-2026`,
+    /// `12/04/2026`.
+    fn date_of(&self, day: NaiveDate) -> String {
+        match self.language {
+            Language::Spanish => day.format("%d-%m-%Y").to_string(),
+            Language::English => day.format("%m/%d/%Y").to_string(),
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::commands::{Period, Scope};
 use crate::config::{Config, DB};
 use crate::error::AppError;
 use crate::events;
+use crate::fx::{self, Tables};
+use crate::fx_rates::{self, RateBook};
 use crate::ledger_store;
 use crate::model::Language;
 use crate::report::{self, Page};
@@ -77,6 +79,17 @@ pub async fn serve(path: &str, env: &Env) -> Result<Response, AppError> {
     };
     let user_id = claims.user_id.as_deref();
     let lines = ledger_store::month_lines(&store, &customer.id, user_id, period).await?;
+    let home = customer.home_currency;
+    let dates = fx::dates_to_convert(lines.iter().map(|line| (line.spent_on, line.amount)), home);
+    let rates = if dates.is_empty() {
+        Tables::new()
+    } else {
+        let budget = fx_rates::REPORT_RATES_BUDGET_MS;
+        let deadline = js_sys::Date::now() + f64::from(budget);
+        RateBook::new(env, &config, budget, deadline)
+            .tables(home, &dates)
+            .await
+    };
     let scope = if user_id.is_some() {
         Scope::Mine
     } else {
@@ -98,10 +111,11 @@ pub async fn serve(path: &str, env: &Env) -> Result<Response, AppError> {
             let page = Page {
                 language: Language::of_locale(&customer.locale),
                 locale: &customer.locale,
-                home_currency: customer.home_currency,
+                home_currency: home,
                 period,
                 scope,
                 lines: &lines,
+                rates: &rates,
                 csv_href: &csv_href,
             };
             let response = Response::from_html(report::render_html(&page))?;
@@ -110,7 +124,7 @@ pub async fn serve(path: &str, env: &Env) -> Result<Response, AppError> {
         Format::Csv => {
             // A byte order mark lets spreadsheet programs read the file as
             // UTF-8, so accents in descriptions survive.
-            let body = format!("\u{feff}{}", report::render_csv(&lines));
+            let body = format!("\u{feff}{}", report::render_csv(&lines, home, &rates));
             let response = Response::ok(body)?;
             let file = format!("misgastos-{}.csv", period.key());
             with_headers(response, "default-src 'none'", Some(&file))

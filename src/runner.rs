@@ -21,6 +21,7 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, Transition, Turn};
+use crate::fx_rates::{self, RateBook};
 use crate::http::{HttpClient, HttpError};
 use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
@@ -75,6 +76,7 @@ pub async fn handle(
     config: &Config,
     message: InboundMessage,
 ) -> Result<Outcome, AppError> {
+    let started_ms = js_sys::Date::now();
     let address = message
         .sender
         .phone
@@ -210,11 +212,18 @@ pub async fn handle(
         }
         content => input_of(content),
     };
+    let rates = RateBook::new(
+        env,
+        config,
+        fx_rates::MESSAGE_RATES_BUDGET_MS,
+        started_ms + f64::from(fx_rates::MESSAGE_DEADLINE_MS),
+    );
     let ledger = Ledger {
         store: &store,
         customer_id,
         user_id: identity.user_id.as_deref(),
         message_id,
+        rates: &rates,
     };
     let Transition { state, effects } =
         run_flow(&store, &ledger, config, &mut ai, state, input, &turn).await?;
@@ -307,7 +316,11 @@ pub async fn handle(
             Effect::RenameCategory { category_id, name } => {
                 statements.push(store.rename_category(customer_id, category_id, name)?);
             }
-            Effect::ChangeExpense(_) | Effect::SetBudget { .. } | Effect::RecordBudgetAlert(_) => {
+            Effect::ChangeExpense(_)
+            | Effect::SetBudget { .. }
+            | Effect::RecordBudgetAlert(_)
+            | Effect::LearnRule { .. }
+            | Effect::RevertRule { .. } => {
                 statements.extend(ledger.statements(effect)?);
             }
             Effect::SaveRecurring(rule) => {
@@ -802,6 +815,14 @@ pub(crate) fn log_flow_event(event: &FlowEvent, customer_id: &str, message_id: &
             sender,
             count = *count,
             "open questions expired"
+        ),
+        FlowEvent::DraftsExpired { count } => tracing::info!(
+            event = events::DRAFTS_EXPIRED,
+            customer_id,
+            message_id,
+            sender,
+            count = *count,
+            "expired drafts were not recorded; user told"
         ),
         FlowEvent::Cancelled { count } => tracing::info!(
             event = events::FLOW_CANCELLED,

@@ -387,20 +387,35 @@ pub const CATEGORY_BUDGETS: &str = "SELECT id, monthly_budget_minor FROM categor
 pub const SET_CATEGORY_BUDGET: &str = "UPDATE categories SET monthly_budget_minor = ?3, \
      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE customer_id = ?1 AND id = ?2";
 
-/// A category's budget, what its completed expenses in the home currency
-/// add up to in a month, and the thresholds already announced for that
-/// budget (comma separated, NULL for none). No row when the category has no
-/// budget. `?1` customer, `?2` category, `?3` home currency, `?4` first day,
-/// `?5` last day, `?6` period (`YYYY-MM`).
-pub const BUDGET_USE: &str = "SELECT c.monthly_budget_minor AS budget_minor, \
-     (SELECT coalesce(sum(e.amount_minor), 0) FROM expenses e WHERE e.customer_id = ?1 \
-     AND e.category_id = ?2 AND e.currency = ?3 AND e.status = 'completed' \
-     AND e.spent_on >= ?4 AND e.spent_on <= ?5) AS spent_minor, \
+/// A category's budget and the thresholds already announced for that budget
+/// in a month (comma separated, NULL for none). No row when the category has
+/// no budget. `?1` customer, `?2` category, `?3` period (`YYYY-MM`).
+pub const BUDGET_STATE: &str = "SELECT c.monthly_budget_minor AS budget_minor, \
      (SELECT group_concat(a.threshold) FROM budget_alerts a WHERE a.customer_id = ?1 \
-     AND a.category_id = ?2 AND a.period = ?6 \
+     AND a.category_id = ?2 AND a.period = ?3 \
      AND a.budget_minor = c.monthly_budget_minor) AS announced \
      FROM categories c WHERE c.customer_id = ?1 AND c.id = ?2 \
      AND c.monthly_budget_minor IS NOT NULL";
+
+/// The amounts of a category's completed expenses in a month, in their own
+/// currencies, oldest first: `?1` customer, `?2` category, `?3` first day,
+/// `?4` last day (`YYYY-MM-DD`), `?5` an expense id to leave out or NULL,
+/// `?6` how many.
+pub const CATEGORY_MONTH_AMOUNTS: &str = "SELECT spent_on, currency, amount_minor \
+     FROM expenses WHERE customer_id = ?1 AND category_id = ?2 AND status = 'completed' \
+     AND spent_on >= ?3 AND spent_on <= ?4 AND (?5 IS NULL OR id != ?5) \
+     ORDER BY spent_on, rowid LIMIT ?6";
+
+/// Points a merchant's rule from `?3` to `?4` after an undo, only while it
+/// still points to `?3`: `?1` customer, `?2` merchant.
+pub const REPOINT_MERCHANT_RULE: &str = "UPDATE merchant_rules SET category_id = ?4 \
+     WHERE customer_id = ?1 AND merchant = ?2 AND category_id = ?3 \
+     AND EXISTS (SELECT 1 FROM categories WHERE id = ?4 AND customer_id = ?1)";
+
+/// Forgets a merchant's rule after an undo, only while it still points to
+/// `?3`: `?1` customer, `?2` merchant.
+pub const FORGET_MERCHANT_RULE: &str =
+    "DELETE FROM merchant_rules WHERE customer_id = ?1 AND merchant = ?2 AND category_id = ?3";
 
 /// Records an announced budget alert; one already recorded stays as it was:
 /// `?1` customer, `?2` category, `?3` period, `?4` threshold, `?5` budget,

@@ -486,6 +486,70 @@ fn merchant_rule_upsert_replaces_the_category() {
 }
 
 #[test]
+fn merchant_rule_reverts_only_from_the_category_it_has() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    bootstrap(&db, "other", "200", "56933334444");
+    let rule = |merchant: &str| -> Option<String> {
+        db.query_row(sql::MERCHANT_RULE, params!["dev", merchant], |r| r.get(0))
+            .ok()
+    };
+    db.execute(
+        sql::UPSERT_MERCHANT_RULE,
+        params!["dev", "jumbo", "dev-cat-2"],
+    )
+    .expect("learn");
+    assert_eq!(
+        db.execute(
+            sql::REPOINT_MERCHANT_RULE,
+            params!["dev", "jumbo", "dev-cat-1", "dev-cat-0"]
+        ),
+        Ok(0),
+        "the rule points elsewhere now"
+    );
+    assert_eq!(
+        db.execute(
+            sql::REPOINT_MERCHANT_RULE,
+            params!["dev", "jumbo", "dev-cat-2", "other-cat-0"]
+        ),
+        Ok(0),
+        "another customer's category"
+    );
+    assert_eq!(
+        db.execute(
+            sql::REPOINT_MERCHANT_RULE,
+            params!["dev", "jumbo", "dev-cat-2", "dev-cat-0"]
+        ),
+        Ok(1)
+    );
+    assert_eq!(rule("jumbo").as_deref(), Some("dev-cat-0"));
+    assert_eq!(
+        db.execute(
+            sql::FORGET_MERCHANT_RULE,
+            params!["dev", "jumbo", "dev-cat-2"]
+        ),
+        Ok(0),
+        "a rule that moved on stays"
+    );
+    assert_eq!(
+        db.execute(
+            sql::FORGET_MERCHANT_RULE,
+            params!["other", "jumbo", "dev-cat-0"]
+        ),
+        Ok(0),
+        "another customer's rule"
+    );
+    assert_eq!(
+        db.execute(
+            sql::FORGET_MERCHANT_RULE,
+            params!["dev", "jumbo", "dev-cat-0"]
+        ),
+        Ok(1)
+    );
+    assert_eq!(rule("jumbo"), None);
+}
+
+#[test]
 fn channel_accounts_and_email_routes_are_unique() {
     let db = migrated();
     bootstrap(&db, "dev", "100", "56911112222");
@@ -1098,29 +1162,37 @@ fn month_expenses_cover_the_month_for_household_or_user() {
 }
 
 #[test]
-fn budgets_sum_completed_home_currency_and_alerts_once() {
+fn budgets_read_completed_amounts_and_alerts_once() {
     let db = migrated();
     bootstrap(&db, "dev", "100", "56911112222");
-    let use_of = |category: &str| -> Option<(i64, i64, Option<String>)> {
+    let state_of = |category: &str| -> Option<(i64, Option<String>)> {
         db.query_row(
-            sql::BUDGET_USE,
-            params![
-                "dev",
-                category,
-                "CLP",
-                "2026-12-01",
-                "2026-12-31",
-                "2026-12"
-            ],
-            |r| {
-                Ok((
-                    r.get("budget_minor")?,
-                    r.get("spent_minor")?,
-                    r.get("announced")?,
-                ))
-            },
+            sql::BUDGET_STATE,
+            params!["dev", category, "2026-12"],
+            |r| Ok((r.get("budget_minor")?, r.get("announced")?)),
         )
         .ok()
+    };
+    let amounts_of = |category: &str, leave_out: Option<&str>| -> Vec<(String, String, i64)> {
+        db.prepare(sql::CATEGORY_MONTH_AMOUNTS)
+            .expect("prepare")
+            .query_map(
+                params!["dev", category, "2026-12-01", "2026-12-31", leave_out, 100],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    // The sum of the home-currency amounts and the budget, as before.
+    let use_of = |category: &str| -> Option<(i64, i64, Option<String>)> {
+        let (budget, announced) = state_of(category)?;
+        let spent = amounts_of(category, None)
+            .iter()
+            .filter(|(_, currency, _)| currency == "CLP")
+            .map(|(_, _, minor)| minor)
+            .sum();
+        Some((budget, spent, announced))
     };
     assert_eq!(use_of("dev-cat-0"), None, "no budget, no row");
     assert_eq!(
@@ -1213,6 +1285,24 @@ fn budgets_sum_completed_home_currency_and_alerts_once() {
     db.execute("UPDATE expenses SET currency = 'USD' WHERE id = 'e6'", [])
         .expect("usd");
     assert_eq!(use_of("dev-cat-0"), Some((10_000, 7_000, None)));
+    assert_eq!(
+        amounts_of("dev-cat-0", None),
+        vec![
+            ("2026-12-02".to_owned(), "CLP".to_owned(), 3_000),
+            ("2026-12-03".to_owned(), "CLP".to_owned(), 4_000),
+            ("2026-12-05".to_owned(), "USD".to_owned(), 900),
+        ],
+        "completed, of the month, in every currency, oldest first"
+    );
+    assert_eq!(
+        amounts_of("dev-cat-0", Some("e2")),
+        vec![
+            ("2026-12-02".to_owned(), "CLP".to_owned(), 3_000),
+            ("2026-12-05".to_owned(), "USD".to_owned(), 900),
+        ],
+        "the edited expense is left out"
+    );
+    assert!(amounts_of("dev-cat-1", None).is_empty());
 
     let alert = |threshold: i64, budget: i64| {
         db.execute(

@@ -1,17 +1,18 @@
 //! What a command does once its D1 read is answered: the writes, the reply
 //! and the questions it opens or closes.
 
+use super::budgets::{self, recheck};
+use super::summary::summary_text;
 use super::{
-    BudgetAlert, BudgetCheck, BudgetStatus, ChangeKind, Command, Edit, ExpenseChange,
-    ExpenseIntent, ExpenseRecord, LastIntent, LedgerAnswer, LedgerQuery, MonthSummary, Period,
-    Problem, RecentIntent, Recognised, Status, UndoTarget, Values, BUDGET_THRESHOLDS,
+    ChangeKind, Command, Edit, ExpenseChange, ExpenseIntent, ExpenseRecord, LastIntent,
+    LedgerAnswer, LedgerQuery, PastChange, Problem, RecentIntent, Recognised, Status, UndoTarget,
+    Values,
 };
 use crate::flow::{Draft, Effect, FlowEvent, Question, Turn};
 use crate::kapso::client::{truncate, Outbound, MAX_ROW_TITLE};
 use crate::model::Language;
 use crate::money::Money;
 use crate::reply;
-use crate::report;
 
 /// Choice id prefix of a recent-list row: `exp|<expense id>`.
 const ROW_PREFIX: &str = "exp|";
@@ -145,9 +146,9 @@ pub fn respond(query: LedgerQuery, answer: LedgerAnswer, turn: &Turn<'_>) -> Res
         (LedgerQuery::Summary { .. }, LedgerAnswer::Summary(summary)) => {
             response.effects.push(text(summary_text(&summary, turn)));
         }
-        (LedgerQuery::Budgets(_), LedgerAnswer::Budgets(statuses)) => {
+        (LedgerQuery::Budgets(_), LedgerAnswer::Budgets { statuses, rates }) => {
             for status in statuses {
-                budget_alerts(&mut response, &status, turn);
+                budgets::alerts(&mut response, &status, &rates, turn);
             }
         }
         (LedgerQuery::OldestPending, LedgerAnswer::Expenses(found)) => {
@@ -163,43 +164,15 @@ pub fn respond(query: LedgerQuery, answer: LedgerAnswer, turn: &Turn<'_>) -> Res
     response
 }
 
-/// The budget query for expenses that were just completed, as `(category
-/// id, amount, date)`. Only home-currency amounts count, because budgets are
-/// in the home currency and nothing is converted.
-pub fn budget_query<'a>(
-    completed: impl IntoIterator<Item = (&'a str, Money, chrono::NaiveDate)>,
-    turn: &Turn<'_>,
-) -> Option<LedgerQuery> {
-    let mut checks: Vec<BudgetCheck> = Vec::new();
-    for (category_id, amount, spent_on) in completed {
-        if amount.currency != turn.customer.home_currency {
-            continue;
-        }
-        let period = Period::of(spent_on);
-        match checks
-            .iter_mut()
-            .find(|check| check.category_id == category_id && check.period == period)
-        {
-            Some(check) => check.added_minor += amount.minor,
-            None => checks.push(BudgetCheck {
-                category_id: category_id.to_owned(),
-                period,
-                added_minor: amount.minor,
-            }),
-        }
-    }
-    (!checks.is_empty()).then_some(LedgerQuery::Budgets(checks))
-}
-
-fn language(turn: &Turn<'_>) -> Language {
+pub(super) fn language(turn: &Turn<'_>) -> Language {
     Language::of_locale(&turn.customer.locale)
 }
 
-fn text(body: impl Into<String>) -> Effect {
+pub(super) fn text(body: impl Into<String>) -> Effect {
     Effect::Reply(Outbound::Text(body.into()))
 }
 
-fn category_name(turn: &Turn<'_>, category_id: Option<&str>) -> String {
+pub(super) fn category_name(turn: &Turn<'_>, category_id: Option<&str>) -> String {
     category_id
         .and_then(|id| turn.categories.iter().find(|category| category.id == id))
         .map(|category| category.name.clone())
@@ -257,6 +230,14 @@ fn apply_edit(response: &mut Response, expense: ExpenseRecord, edit: Edit, turn:
         Edit::Date(date) => values.spent_on = *date,
         Edit::Description(description) => values.description = description.clone(),
     }
+    // Naming the category of a merchant's expense teaches the merchant's
+    // rule, as picking it from the buttons does, even when it was right.
+    if let (Edit::Category(category_id), Some(merchant)) = (&edit, &expense.merchant) {
+        response.effects.push(Effect::LearnRule {
+            merchant: merchant.clone(),
+            category_id: category_id.clone(),
+        });
+    }
     if values == expense.values {
         response
             .effects
@@ -266,10 +247,32 @@ fn apply_edit(response: &mut Response, expense: ExpenseRecord, edit: Edit, turn:
     if matches!(edit, Edit::Category(_)) {
         response.closed.push(expense.source_id.clone());
     }
+    let counts = !matches!(edit, Edit::Description(_));
     change(response, &expense, ChangeKind::Edit(edit), "edited");
     response
         .effects
         .push(text(reply::edited(language, &details(&values, turn))));
+    if counts {
+        response
+            .effects
+            .extend(recheck(&expense.id, &values).map(Effect::LoadLedger));
+    }
+}
+
+/// Points the merchant's rule back when an undo puts back another category:
+/// the rule a category correction taught follows the correction.
+fn revert_rule(response: &mut Response, expense: &ExpenseRecord, past: &PastChange) {
+    let (Some(merchant), Some(from)) = (&expense.merchant, &expense.values.category_id) else {
+        return;
+    };
+    if past.before.category_id.as_ref() == Some(from) {
+        return;
+    }
+    response.effects.push(Effect::RevertRule {
+        merchant: merchant.clone(),
+        from: from.clone(),
+        to: past.before.category_id.clone(),
+    });
 }
 
 fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
@@ -312,7 +315,11 @@ fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
                 change_id: past.id.clone(),
             };
             change(response, &expense, kind, "undone");
+            revert_rule(response, &expense, &past);
             response.effects.push(text(body));
+            response
+                .effects
+                .extend(recheck(&expense.id, &past.before).map(Effect::LoadLedger));
         }
     }
 }
@@ -351,101 +358,6 @@ fn recent_list(found: &[ExpenseRecord], turn: &Turn<'_>) -> Effect {
         label: reply::recent_label(language).to_owned(),
         rows,
     })
-}
-
-fn summary_text(summary: &MonthSummary, turn: &Turn<'_>) -> String {
-    let language = language(turn);
-    let locale = &turn.customer.locale;
-    let totals = report::totals(&summary.lines, turn.customer.home_currency);
-    let mut lines = vec![reply::summary_heading(
-        language,
-        &report::month_name(language, summary.period),
-        summary.scope,
-    )];
-    if totals.is_empty() {
-        lines.push(reply::summary_empty(language).to_owned());
-    }
-    for total in &totals {
-        lines.push(format!("*{}*", reply::amount(total.total(), locale)));
-        for (category, amount) in &total.by_category {
-            let name = category
-                .as_deref()
-                .map(|id| category_name(turn, Some(id)))
-                .filter(|name| !name.is_empty())
-                .unwrap_or_else(|| reply::no_category(language).to_owned());
-            let budget = summary
-                .budgets
-                .iter()
-                .find(|(id, _)| Some(id) == category.as_ref())
-                .filter(|_| amount.currency == turn.customer.home_currency)
-                .map(|(_, budget)| {
-                    let limit = Money::new(*budget, amount.currency);
-                    (reply::amount(limit, locale), percent(amount.minor, *budget))
-                });
-            let amount = reply::amount(*amount, locale);
-            lines.push(reply::summary_line(language, &name, &amount, budget));
-        }
-    }
-    if let Some(link) = &summary.link {
-        lines.push(reply::summary_link(language, link, report::LINK_TTL_DAYS));
-    }
-    lines.join("\n")
-}
-
-/// `part` as a whole percentage of `whole`, rounded down.
-fn percent(part: i64, whole: i64) -> i64 {
-    if whole <= 0 {
-        return 0;
-    }
-    part.saturating_mul(100) / whole
-}
-
-fn budget_alerts(response: &mut Response, status: &BudgetStatus, turn: &Turn<'_>) {
-    let budget = status.budget_minor;
-    if budget <= 0 {
-        return;
-    }
-    let before = status.spent_minor;
-    let after = before.saturating_add(status.check.added_minor);
-    // Crossed now: below the threshold before these expenses, at or above
-    // it after. Comparing `spent * 100` with `threshold * budget` avoids
-    // rounding.
-    let crossed: Vec<u32> = BUDGET_THRESHOLDS
-        .into_iter()
-        .filter(|threshold| {
-            let line = i64::from(*threshold).saturating_mul(budget);
-            before.saturating_mul(100) < line && after.saturating_mul(100) >= line
-        })
-        .filter(|threshold| !status.announced.contains(threshold))
-        .collect();
-    let Some(&highest) = crossed.last() else {
-        return;
-    };
-    for threshold in &crossed {
-        response
-            .effects
-            .push(Effect::RecordBudgetAlert(BudgetAlert {
-                category_id: status.check.category_id.clone(),
-                period: status.check.period,
-                threshold: *threshold,
-                budget_minor: budget,
-                spent_minor: after,
-            }));
-    }
-    response
-        .effects
-        .push(Effect::Log(FlowEvent::BudgetAlerted { threshold: highest }));
-    let locale = &turn.customer.locale;
-    let currency = turn.customer.home_currency;
-    let name = category_name(turn, Some(&status.check.category_id));
-    response.effects.push(text(reply::budget_alert(
-        language(turn),
-        &name,
-        &reply::amount(Money::new(after, currency), locale),
-        &reply::amount(Money::new(budget, currency), locale),
-        percent(after, budget),
-        highest >= 100,
-    )));
 }
 
 fn pending_question(expense: ExpenseRecord, turn: &Turn<'_>) -> Question {

@@ -706,7 +706,7 @@ fn line(spent_on: NaiveDate, category: Option<(&str, &str)>, amount: Money) -> L
 }
 
 #[test]
-fn summary_totals_by_currency_with_budgets_and_link() {
+fn summary_in_one_currency_lists_categories_budgets_and_link() {
     let period = Period::new(2026, 12).expect("period");
     let lines = vec![
         line(day(2026, 12, 1), Some(("food", "Comida")), clp(12_500)),
@@ -717,11 +717,6 @@ fn summary_totals_by_currency_with_budgets_and_link() {
         ),
         line(day(2026, 12, 2), Some(("food", "Comida")), clp(3_500)),
         line(day(2026, 12, 3), None, clp(1_000)),
-        line(
-            day(2026, 12, 3),
-            Some(("transport", "Transporte")),
-            Money::new(840, Currency::Usd),
-        ),
     ];
     let summary = MonthSummary {
         period,
@@ -729,6 +724,7 @@ fn summary_totals_by_currency_with_budgets_and_link() {
         lines,
         budgets: vec![("food".into(), 20_000)],
         link: Some("https://example.test/reports/abc".into()),
+        rates: crate::fx::Tables::new(),
     };
     let response = with_turn("es-CL", |turn| {
         respond(
@@ -748,8 +744,6 @@ fn summary_totals_by_currency_with_budgets_and_link() {
             "• Comida: CLP 16.000 de CLP 20.000 (80%)",
             "• Transporte: CLP 5.000",
             "• Sin categoría: CLP 1.000",
-            "*USD 8,40*",
-            "• Transporte: USD 8,40",
             "Gráficos y CSV: https://example.test/reports/abc (vence en 7 días)",
         ]
         .join("\n")]
@@ -782,16 +776,24 @@ fn status(spent: i64, added: i64, announced: &[u32]) -> BudgetStatus {
         check: BudgetCheck {
             category_id: "food".into(),
             period: Period::new(2026, 12).expect("period"),
-            added_minor: added,
+            added: vec![(today(), clp(added))],
+            replaces: None,
         },
         budget_minor: 10_000,
-        spent_minor: spent,
+        spent: vec![(day(2026, 12, 1), clp(spent))],
         announced: announced.to_vec(),
     }
 }
 
+fn budgets_answer(statuses: Vec<BudgetStatus>) -> LedgerAnswer {
+    LedgerAnswer::Budgets {
+        statuses,
+        rates: crate::fx::Tables::new(),
+    }
+}
+
 #[test]
-fn budget_alerts_fire_once_when_a_threshold_is_crossed() {
+fn budget_alerts_fire_once_when_a_threshold_is_reached() {
     // (spent before, added, announced, thresholds recorded, reply)
     type Case = (
         i64,
@@ -824,19 +826,32 @@ fn budget_alerts_fire_once_when_a_threshold_is_crossed() {
             &[80, 100],
             Some("🚨 Llegaste al presupuesto de Comida: CLP 13.000 de CLP 10.000 este mes (130%)."),
         ),
-        // Crossed again after a delete: announced already this month.
+        // Reached again after a delete: announced already this month.
         (7_500, 1_000, &[80], &[], None),
         (9_500, 1_000, &[80, 100], &[], None),
-        // Already above before this message: nothing is crossed now.
-        (10_500, 1_000, &[], &[], None),
-        (8_500, 200, &[], &[], None),
+        // Above a threshold nobody was told about (the budget was set below
+        // the spending, or an amount converted only later): told now, once.
+        (
+            10_500,
+            1_000,
+            &[],
+            &[80, 100],
+            Some("🚨 Llegaste al presupuesto de Comida: CLP 11.500 de CLP 10.000 este mes (115%)."),
+        ),
+        (
+            8_500,
+            200,
+            &[],
+            &[80],
+            Some("⚠️ Llevas CLP 8.700 de CLP 10.000 en Comida este mes (87%)."),
+        ),
     ];
     for (spent, added, announced, recorded, reply) in cases {
         let what = format!("{spent} + {added}, announced {announced:?}");
         let response = with_turn("es-CL", |turn| {
             respond(
                 LedgerQuery::Budgets(vec![]),
-                LedgerAnswer::Budgets(vec![status(spent, added, announced)]),
+                budgets_answer(vec![status(spent, added, announced)]),
                 turn,
             )
         });
@@ -852,10 +867,18 @@ fn budget_alerts_fire_once_when_a_threshold_is_crossed() {
             "{what}"
         );
     }
+    let mut in_dollars = status(7_000, 1_000, &[]);
+    for (_, money) in in_dollars
+        .spent
+        .iter_mut()
+        .chain(&mut in_dollars.check.added)
+    {
+        money.currency = Currency::Usd;
+    }
     let english = with_turn("en-US", |turn| {
         respond(
             LedgerQuery::Budgets(vec![]),
-            LedgerAnswer::Budgets(vec![status(7_000, 1_000, &[])]),
+            budgets_answer(vec![in_dollars]),
             turn,
         )
     });
@@ -866,23 +889,32 @@ fn budget_alerts_fire_once_when_a_threshold_is_crossed() {
 }
 
 #[test]
-fn budget_query_adds_home_currency_per_category_and_month() {
-    let query = with_turn("es-CL", |turn| {
-        budget_query(
-            [
-                ("food", clp(1_000), day(2026, 12, 1)),
-                ("food", clp(2_000), day(2026, 12, 3)),
-                ("food", clp(4_000), day(2026, 11, 30)),
-                (
-                    "transport",
-                    Money::new(500, Currency::Usd),
-                    day(2026, 12, 3),
-                ),
-                ("transport", clp(300), day(2026, 12, 3)),
-            ],
+fn budget_alert_of_another_month_names_it() {
+    let mut november = status(7_000, 1_000, &[]);
+    november.check.period = Period::new(2026, 11).expect("period");
+    let response = with_turn("es-CL", |turn| {
+        respond(
+            LedgerQuery::Budgets(vec![]),
+            budgets_answer(vec![november]),
             turn,
         )
     });
+    assert_eq!(
+        texts(&response),
+        vec!["⚠️ Llevas CLP 8.000 de CLP 10.000 en Comida en noviembre 2026 (80%)."]
+    );
+}
+
+#[test]
+fn budget_query_adds_every_currency_per_category_and_month() {
+    let usd = Money::new(500, Currency::Usd);
+    let query = budget_query([
+        ("food", clp(1_000), day(2026, 12, 1)),
+        ("food", clp(2_000), day(2026, 12, 3)),
+        ("food", clp(4_000), day(2026, 11, 30)),
+        ("transport", usd, day(2026, 12, 3)),
+        ("transport", clp(300), day(2026, 12, 3)),
+    ]);
     let december = Period::new(2026, 12).expect("period");
     let november = Period::new(2026, 11).expect("period");
     assert_eq!(
@@ -891,24 +923,27 @@ fn budget_query_adds_home_currency_per_category_and_month() {
             BudgetCheck {
                 category_id: "food".into(),
                 period: december,
-                added_minor: 3_000
+                added: vec![
+                    (day(2026, 12, 1), clp(1_000)),
+                    (day(2026, 12, 3), clp(2_000))
+                ],
+                replaces: None,
             },
             BudgetCheck {
                 category_id: "food".into(),
                 period: november,
-                added_minor: 4_000
+                added: vec![(day(2026, 11, 30), clp(4_000))],
+                replaces: None,
             },
             BudgetCheck {
                 category_id: "transport".into(),
                 period: december,
-                added_minor: 300
+                added: vec![(day(2026, 12, 3), usd), (day(2026, 12, 3), clp(300))],
+                replaces: None,
             },
         ]))
     );
-    let foreign = with_turn("es-CL", |turn| {
-        budget_query([("food", Money::new(500, Currency::Usd), today())], turn)
-    });
-    assert_eq!(foreign, None);
+    assert_eq!(budget_query([]), None);
 }
 
 #[test]
@@ -974,3 +1009,6 @@ fn expense_rows_from_d1_are_read_or_skipped() {
         );
     }
 }
+
+mod converted;
+mod edits;

@@ -674,7 +674,8 @@ fn transitions_with_commands_answers_and_timeouts() {
             loads: vec![LedgerQuery::Budgets(vec![crate::commands::BudgetCheck {
                 category_id: "health".into(),
                 period: crate::commands::Period::of(today()),
-                added_minor: 5_000,
+                added: vec![(today(), Money::new(5_000, Currency::Clp))],
+                replaces: None,
             }])],
             replies: 1,
         },
@@ -687,12 +688,12 @@ fn transitions_with_commands_answers_and_timeouts() {
             replies: 1,
         },
         Case {
-            what: "an amount question past its TTL expires",
+            what: "an amount question past its TTL expires and says so",
             state: aged(amount(), ttl + 1),
             input: text("gracias"),
             questions: &[],
             loads: vec![LedgerQuery::OldestPending],
-            replies: 1,
+            replies: 2,
         },
         Case {
             what: "an amount answer in time is classified",

@@ -16,6 +16,7 @@
 
 pub mod source;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -133,6 +134,25 @@ impl RateTable {
             .find(|(code, _)| *code == currency)
             .map(|(_, rate)| *rate)
     }
+}
+
+/// Rate tables by date, all against one base currency.
+pub type Tables = BTreeMap<NaiveDate, RateTable>;
+
+/// The distinct dates, earliest first, of the amounts that are not in
+/// `home`: the dates whose rates a conversion into `home` needs.
+pub fn dates_to_convert(
+    amounts: impl IntoIterator<Item = (NaiveDate, Money)>,
+    home: Currency,
+) -> Vec<NaiveDate> {
+    let mut dates: Vec<NaiveDate> = amounts
+        .into_iter()
+        .filter(|(_, money)| money.currency != home)
+        .map(|(date, _)| date)
+        .collect();
+    dates.sort();
+    dates.dedup();
+    dates
 }
 
 /// The reason an amount was not converted.
@@ -257,6 +277,15 @@ pub fn convert_each<'t>(
             }
         })
         .collect()
+}
+
+/// [`convert_each`] with the tables of `tables`.
+pub fn convert_all(
+    amounts: impl IntoIterator<Item = (NaiveDate, Money)>,
+    home: Currency,
+    tables: &Tables,
+) -> Vec<Converted> {
+    convert_each(amounts, home, |date| tables.get(&date))
 }
 
 /// The sum of a list of converted amounts in the home currency, and the

@@ -31,9 +31,12 @@ pub const DEFAULT_BASE_URL: &str = "https://cdn.jsdelivr.net/npm/@fawazahmed0/cu
 /// Seconds a cached table lives in KV. Published rates never change, so this
 /// only bounds the namespace's size.
 pub const CACHE_TTL_SECONDS: u64 = 90 * 24 * 60 * 60;
-/// Timeout of one fetch. A summary waits for it, so it is short: a slow
-/// source leaves amounts unconverted instead of holding the reply.
+/// Longest wait for one fetch. A summary waits for it, so it is short: a
+/// slow source leaves amounts unconverted instead of holding the reply.
+/// Callers pass less when their own time budget is nearly spent.
 pub const FETCH_TIMEOUT_MS: u32 = 5_000;
+/// A fetch is not started with less time than this: it could not finish.
+pub const MIN_FETCH_MS: u32 = 300;
 /// Most dates one [`load_tables`] call fetches or reads, which bounds the
 /// subrequests of one message (a month has at most 31 days).
 pub const MAX_DATES: usize = 31;
@@ -58,6 +61,12 @@ pub enum Unavailable {
     Unreachable(HttpError),
     #[error("the source's answer is not a rate table: {0}")]
     Malformed(String),
+    /// The caller's time budget left too little for a fetch.
+    #[error("no time left to fetch rates")]
+    OutOfTime,
+    /// The date is beyond the [`MAX_DATES`] one call loads.
+    #[error("more than {MAX_DATES} dates in one request")]
+    TooManyDates,
 }
 
 impl Unavailable {
@@ -69,6 +78,8 @@ impl Unavailable {
             Unavailable::Unreachable(HttpError::Timeout(_)) => "timeout",
             Unavailable::Unreachable(HttpError::Network(_)) => "network",
             Unavailable::Malformed(_) => "malformed",
+            Unavailable::OutOfTime => "out_of_time",
+            Unavailable::TooManyDates => "too_many_dates",
         }
     }
 }
@@ -87,13 +98,13 @@ impl FxSource {
         )
     }
 
-    fn request(&self, base: Currency, date: NaiveDate) -> HttpRequest {
+    fn request(&self, base: Currency, date: NaiveDate, timeout_ms: u32) -> HttpRequest {
         HttpRequest {
             method: Method::Get,
             url: self.url(base, date),
             headers: vec![("accept".into(), "application/json".into())],
             body: None,
-            timeout_ms: FETCH_TIMEOUT_MS,
+            timeout_ms: timeout_ms.min(FETCH_TIMEOUT_MS),
         }
     }
 }
@@ -198,17 +209,21 @@ pub enum Origin {
 }
 
 /// Loads the table of rates against `base` for `date`, from the cache or
-/// else from the source (and then caches it).
+/// else from the source (and then caches it), waiting at most `timeout_ms`
+/// (capped at [`FETCH_TIMEOUT_MS`]) for the source.
 ///
 /// # Errors
 ///
-/// [`Unavailable`] when the cache has no table and the source gives none.
+/// [`Unavailable`] when the cache has no table and the source gives none,
+/// and [`Unavailable::OutOfTime`] without a fetch when `timeout_ms` is
+/// below [`MIN_FETCH_MS`].
 pub async fn load_table(
     http: &impl HttpClient,
     cache: &impl RateCache,
     source: &FxSource,
     base: Currency,
     date: NaiveDate,
+    timeout_ms: u32,
 ) -> Result<(RateTable, Origin), Unavailable> {
     let key = cache_key(base, date);
     if let Some(table) = cache
@@ -218,8 +233,11 @@ pub async fn load_table(
     {
         return Ok((table, Origin::Cache));
     }
+    if timeout_ms < MIN_FETCH_MS {
+        return Err(Unavailable::OutOfTime);
+    }
     let response = http
-        .send(source.request(base, date))
+        .send(source.request(base, date, timeout_ms))
         .await
         .map_err(Unavailable::Unreachable)?;
     match response.status {
@@ -243,28 +261,36 @@ pub struct Loaded {
     pub fetched: usize,
 }
 
-/// Loads the tables of the distinct `dates`, earliest first, one after the
-/// other, at most [`MAX_DATES`] of them; later dates count as missing.
+/// Loads the tables of the distinct `dates`, at most [`MAX_DATES`] of them
+/// (the earliest; later dates count as missing). The dates are loaded
+/// concurrently, so the whole call waits about one fetch, at most
+/// `timeout_ms`.
 pub async fn load_tables(
     http: &impl HttpClient,
     cache: &impl RateCache,
     source: &FxSource,
     base: Currency,
     dates: impl IntoIterator<Item = NaiveDate>,
+    timeout_ms: u32,
 ) -> Loaded {
     let mut dates: Vec<NaiveDate> = dates.into_iter().collect();
     dates.sort();
     dates.dedup();
     let mut loaded = Loaded::default();
-    for (index, date) in dates.into_iter().enumerate() {
-        if index >= MAX_DATES {
-            loaded.missing.push((
-                date,
-                Unavailable::Malformed("too many dates in one summary".into()),
-            ));
-            continue;
-        }
-        match load_table(http, cache, source, base, date).await {
+    let beyond = dates.split_off(dates.len().min(MAX_DATES));
+    loaded.missing.extend(
+        beyond
+            .into_iter()
+            .map(|date| (date, Unavailable::TooManyDates)),
+    );
+    let results = futures_util::future::join_all(
+        dates
+            .iter()
+            .map(|date| load_table(http, cache, source, base, *date, timeout_ms)),
+    )
+    .await;
+    for (date, result) in dates.into_iter().zip(results) {
+        match result {
             Ok((table, origin)) => {
                 if origin == Origin::Source {
                     loaded.fetched += 1;
@@ -274,6 +300,7 @@ pub async fn load_tables(
             Err(reason) => loaded.missing.push((date, reason)),
         }
     }
+    loaded.missing.sort_by_key(|(date, _)| *date);
     loaded
 }
 
@@ -379,12 +406,26 @@ mod tests {
         let http = FakeHttp::new([status(200, CLP_BODY)]);
         let cache = MemoryCache::default();
         let date = day("2026-12-04");
-        let first = block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        let first = block_on(load_table(
+            &http,
+            &cache,
+            &source(),
+            Currency::Clp,
+            date,
+            FETCH_TIMEOUT_MS,
+        ));
         assert_eq!(
             first.as_ref().map(|(_, origin)| *origin),
             Ok(Origin::Source)
         );
-        let second = block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        let second = block_on(load_table(
+            &http,
+            &cache,
+            &source(),
+            Currency::Clp,
+            date,
+            FETCH_TIMEOUT_MS,
+        ));
         assert_eq!(
             second.as_ref().map(|(_, origin)| *origin),
             Ok(Origin::Cache)
@@ -398,7 +439,16 @@ mod tests {
         let http = FakeHttp::new([status(404, "Not found"), status(503, ""), status(200, "[]")]);
         let cache = MemoryCache::default();
         let date = day("2026-12-04");
-        let load = || block_on(load_table(&http, &cache, &source(), Currency::Clp, date));
+        let load = || {
+            block_on(load_table(
+                &http,
+                &cache,
+                &source(),
+                Currency::Clp,
+                date,
+                FETCH_TIMEOUT_MS,
+            ))
+        };
         assert_eq!(load().err(), Some(Unavailable::NotPublished));
         assert_eq!(load().err(), Some(Unavailable::Status(503)));
         assert!(matches!(load(), Err(Unavailable::Malformed(_))));
@@ -416,7 +466,14 @@ mod tests {
             day("2026-12-02"),
             day("2026-12-04"),
         ];
-        let loaded = block_on(load_tables(&http, &cache, &source(), Currency::Clp, dates));
+        let loaded = block_on(load_tables(
+            &http,
+            &cache,
+            &source(),
+            Currency::Clp,
+            dates,
+            FETCH_TIMEOUT_MS,
+        ));
         assert_eq!(
             loaded.tables.keys().copied().collect::<Vec<_>>(),
             vec![day("2026-12-01"), day("2026-12-04")]
@@ -427,5 +484,61 @@ mod tests {
         );
         assert_eq!(loaded.fetched, 2);
         assert_eq!(http.requests.borrow().len(), 3);
+    }
+
+    #[test]
+    fn timeout_is_capped_and_too_little_time_skips_the_fetch() {
+        let http = FakeHttp::new([status(200, CLP_BODY)]);
+        let cache = MemoryCache::default();
+        let date = day("2026-12-04");
+        let load = |timeout| {
+            block_on(load_table(
+                &http,
+                &cache,
+                &source(),
+                Currency::Clp,
+                date,
+                timeout,
+            ))
+        };
+        assert_eq!(load(MIN_FETCH_MS - 1).err(), Some(Unavailable::OutOfTime));
+        assert!(http.requests.borrow().is_empty(), "no fetch without time");
+        assert!(load(60_000).is_ok());
+        assert_eq!(http.requests.borrow()[0].timeout_ms, FETCH_TIMEOUT_MS);
+        assert_eq!(
+            load(0).map(|(_, origin)| origin),
+            Ok(Origin::Cache),
+            "a cached table needs no time"
+        );
+    }
+
+    #[test]
+    fn dates_beyond_the_maximum_are_missing() {
+        let http = FakeHttp::new([]);
+        let cache = MemoryCache::default();
+        let first = day("2026-01-01");
+        let dates: Vec<NaiveDate> = (0..40)
+            .map(|offset| first + chrono::Days::new(offset))
+            .collect();
+        let loaded = block_on(load_tables(
+            &http,
+            &cache,
+            &source(),
+            Currency::Clp,
+            dates,
+            1_000,
+        ));
+        assert_eq!(http.requests.borrow().len(), MAX_DATES);
+        assert_eq!(http.requests.borrow()[0].timeout_ms, 1_000);
+        let too_many = loaded
+            .missing
+            .iter()
+            .filter(|(_, reason)| *reason == Unavailable::TooManyDates)
+            .count();
+        assert_eq!(too_many, 40 - MAX_DATES);
+        assert_eq!(
+            loaded.missing.last().map(|(date, _)| *date),
+            Some(first + chrono::Days::new(39))
+        );
     }
 }

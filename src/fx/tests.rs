@@ -285,3 +285,40 @@ fn home_total_of_home_amounts_needs_no_rates() {
     assert!(!total.includes_conversions);
     assert!(total.not_converted.is_empty());
 }
+
+#[test]
+fn dates_to_convert_are_the_distinct_foreign_ones() {
+    let amounts = [
+        (day("2026-12-04"), Money::new(840, Usd)),
+        (day("2026-12-01"), Money::new(12_500, Clp)),
+        (day("2026-12-02"), Money::new(500, Eur)),
+        (day("2026-12-04"), Money::new(100, Eur)),
+    ];
+    assert_eq!(
+        dates_to_convert(amounts, Clp),
+        vec![day("2026-12-02"), day("2026-12-04")]
+    );
+    assert_eq!(
+        dates_to_convert([(day("2026-12-01"), Money::new(1, Clp))], Clp),
+        Vec::<NaiveDate>::new()
+    );
+}
+
+#[test]
+fn convert_all_uses_the_table_of_each_date() {
+    let mut tables = Tables::new();
+    tables.insert(day("2026-12-04"), usd_table());
+    let converted = convert_all(
+        [
+            (day("2026-12-04"), Money::new(840, Usd)),
+            (day("2026-12-05"), Money::new(840, Usd)),
+        ],
+        Clp,
+        &tables,
+    );
+    assert_eq!(converted[0].home, Ok(Money::new(8_400, Clp)));
+    assert_eq!(
+        converted[1].home,
+        Err(NotConverted::NoRates(day("2026-12-05")))
+    );
+}

@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::fx::Tables;
 
 fn day(date: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, date).expect("valid date")
@@ -39,7 +40,28 @@ fn lines() -> Vec<Line> {
     ]
 }
 
+/// No rate tables: amounts in other currencies stay unconverted.
+static NO_RATES: Tables = Tables::new();
+
+/// Rates of 2026-12-31 against CLP: 1 USD = 1000 CLP.
+fn december_rates() -> Tables {
+    let date = day(31);
+    let table = crate::fx::RateTable {
+        date,
+        base: Currency::Clp,
+        rates: vec![(
+            Currency::Usd,
+            crate::fx::Rate::parse("0.001").expect("rate"),
+        )],
+    };
+    Tables::from([(date, table)])
+}
+
 fn page<'a>(lines: &'a [Line], language: Language) -> Page<'a> {
+    page_with(lines, &NO_RATES, language)
+}
+
+fn page_with<'a>(lines: &'a [Line], rates: &'a Tables, language: Language) -> Page<'a> {
     Page {
         language,
         locale: match language {
@@ -50,6 +72,7 @@ fn page<'a>(lines: &'a [Line], language: Language) -> Page<'a> {
         period: december(),
         scope: Scope::Household,
         lines,
+        rates,
         csv_href: "/reports/abc.def/csv",
     }
 }
@@ -91,25 +114,25 @@ fn totals_of_home(home: Currency) -> Vec<Currency> {
 
 #[test]
 fn html_has_both_charts_the_table_and_the_csv_link() {
+    let rates = december_rates();
     for language in [Language::Spanish, Language::English] {
         let lines = lines();
-        let html = render_html(&page(&lines, language));
+        let html = render_html(&page_with(&lines, &rates, language));
         for needle in [
             "<svg class=\"chart chart-category\"",
             "<svg class=\"chart chart-day\"",
             "<a class=\"csv\" href=\"/reports/abc.def/csv\" download>",
             "data-currency=\"CLP\"",
-            "data-currency=\"USD\"",
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
             "<meta name=\"robots\" content=\"noindex\">",
         ] {
             assert!(html.contains(needle), "{language:?}: {needle}");
         }
-        assert_eq!(html.matches("<svg").count(), 4, "two charts per currency");
+        assert_eq!(html.matches("<svg").count(), 2, "one chart of each kind");
         assert_eq!(
             html.matches("<rect class=\"bar\"").count(),
-            4,
-            "3 CLP + 1 USD categories"
+            3,
+            "food, transport and no category, in CLP"
         );
         assert_eq!(
             html.matches("<tr><td>").count(),
@@ -119,20 +142,68 @@ fn html_has_both_charts_the_table_and_the_csv_link() {
         assert!(!html.contains("<script"), "{language:?}");
         assert!(!html.contains("http"), "{language:?}: no external asset");
     }
-    let spanish = render_html(&page(&lines(), Language::Spanish));
+    let spanish = render_html(&page_with(&lines(), &rates, Language::Spanish));
     assert!(
         spanish.contains("<h1>diciembre 2026 · Hogar</h1>"),
         "{spanish}"
     );
+    assert!(spanish.contains("<h2>Total en CLP</h2><p class=\"total\">CLP 34.900</p>"));
+    assert!(spanish
+        .contains("Incluye USD convertido a CLP al tipo de cambio de la fecha de cada gasto."));
+    assert!(spanish.contains("Por moneda: CLP 26.500 · USD 8,40"));
+    assert!(!spanish.contains("Sin tipo de cambio"));
     assert!(spanish.contains("Comida · CLP 20.500"));
+    assert!(
+        spanish.contains("Transporte · CLP 13.400"),
+        "CLP 5.000 + USD 8,40"
+    );
     assert!(spanish.contains("Sin categoría · CLP 1.000"));
+    assert!(spanish.contains("<th class=\"amount\">En CLP</th>"));
+    assert!(
+        spanish.contains("<td class=\"amount\">USD 8,40</td><td class=\"amount\">CLP 8.400</td>")
+    );
     assert!(spanish.contains("Descargar CSV"));
-    let english = render_html(&page(&lines(), Language::English));
+    let english = render_html(&page_with(&lines(), &rates, Language::English));
     assert!(english.contains("<h1>December 2026 · Household</h1>"));
+    assert!(english.contains("<h2>Total in CLP</h2><p class=\"total\">CLP 34,900</p>"));
+    assert!(english.contains("By currency: CLP 26,500 · USD 8.40"));
     assert!(english.contains("Download CSV"));
     let empty = render_html(&page(&[], Language::Spanish));
     assert!(empty.contains("No hay gastos este mes."));
     assert!(!empty.contains("<svg"));
+}
+
+#[test]
+fn html_without_a_rate_lists_the_amount_as_not_converted() {
+    let html = render_html(&page(&lines(), Language::Spanish));
+    assert!(html.contains("<p class=\"total\">CLP 26.500</p>"), "{html}");
+    assert!(html
+        .contains("Sin tipo de cambio, fuera del total y de los gráficos: USD 8,40 (31-12-2026)"));
+    assert!(!html.contains("Incluye USD"));
+    assert!(
+        html.contains("Transporte · CLP 5.000"),
+        "only the CLP part is charted"
+    );
+    assert!(html.contains(
+        "<td class=\"amount\">USD 8,40</td><td class=\"amount\"><span class=\"note\">sin convertir</span></td>"
+    ));
+    let english = render_html(&page(&lines(), Language::English));
+    assert!(english
+        .contains("No exchange rate, left out of the total and the charts: USD 8.40 (12/31/2026)"));
+    assert!(english.contains("not converted"));
+}
+
+#[test]
+fn html_in_one_currency_has_no_conversion_notes() {
+    let only_clp: Vec<Line> = lines()
+        .into_iter()
+        .filter(|line| line.amount.currency == Currency::Clp)
+        .collect();
+    let html = render_html(&page(&only_clp, Language::Spanish));
+    assert!(html.contains("<p class=\"total\">CLP 26.500</p>"));
+    for absent in ["Por moneda", "Incluye", "Sin tipo de cambio", "En CLP"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
 }
 
 #[test]
@@ -167,25 +238,35 @@ fn csv_keeps_the_currency_and_defuses_formulas() {
     });
     rows.push(line(5, "@SUM(1,2)", None, usd(5)));
     rows.push(line(6, "con \"comillas\", y coma\nsalto", None, clp(7)));
-    let csv = render_csv(&rows);
+    let csv = render_csv(&rows, Currency::Clp, &december_rates());
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "date,description,merchant,category,amount,currency,status"
+        "date,description,merchant,category,amount,currency,home_amount,home_currency,status"
     );
-    assert_eq!(lines[1], "2026-12-01,almuerzo,,Comida,12500,CLP,completed");
-    assert_eq!(lines[4], "2026-12-03,xyzzy,,,1000,CLP,pending_category");
-    assert_eq!(lines[5], "2026-12-31,taxi,,Transporte,8.40,USD,completed");
+    assert_eq!(
+        lines[1],
+        "2026-12-01,almuerzo,,Comida,12500,CLP,12500,CLP,completed"
+    );
+    assert_eq!(
+        lines[4],
+        "2026-12-03,xyzzy,,,1000,CLP,1000,CLP,pending_category"
+    );
+    assert_eq!(
+        lines[5], "2026-12-31,taxi,,Transporte,8.40,USD,8400,CLP,completed",
+        "converted at the rate of its date"
+    );
     assert_eq!(
         lines[6],
-        "2026-12-04,'+cmd|' /C calc'!A0,\"'=HYPERLINK(\"\"http://x\"\")\",'-Comida,100,CLP,completed"
+        "2026-12-04,'+cmd|' /C calc'!A0,\"'=HYPERLINK(\"\"http://x\"\")\",'-Comida,100,CLP,100,CLP,completed"
     );
     assert_eq!(
-        lines[7],
-        "2026-12-05,\"'@SUM(1,2)\",,,0.05,USD,pending_category"
+        lines[7], "2026-12-05,\"'@SUM(1,2)\",,,0.05,USD,,CLP,pending_category",
+        "no rate for 2026-12-05: the converted field is empty"
     );
     assert_eq!(
-        lines[8], "2026-12-06,\"con \"\"comillas\"\", y coma\nsalto\",,,7,CLP,pending_category",
+        lines[8],
+        "2026-12-06,\"con \"\"comillas\"\", y coma\nsalto\",,,7,CLP,7,CLP,pending_category",
         "a quoted field keeps its line break"
     );
     assert!(csv.ends_with("\r\n"));

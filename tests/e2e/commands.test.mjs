@@ -1,7 +1,9 @@
 // The commands a user sends after the first expense, end to end under
-// wrangler dev: help, cancel, undo, delete, edit, the recent list, month
-// summaries, budgets, a stale pending expense, and the report page behind a
-// summary's link (also opened in headless Chromium).
+// wrangler dev: help, cancel, undo, delete, edits (and the merchant rule a
+// category correction teaches), the recent list, month summaries, budgets
+// and the alerts edits raise, stale pending expenses and expired drafts, and
+// the report page behind a summary's link (also opened in headless
+// Chromium).
 //
 // Each test writes from a fresh sender, so the commands about "my last
 // expense" see only its own. Development bootstraps every sender into one
@@ -319,6 +321,33 @@ describe("edits", () => {
     assert.equal(messageText(next), "¡De nada! 🙌", "the answered question is not asked again");
   });
 
+  test("category correction teaches the merchant rule", async () => {
+    const from = newSender();
+    const { id: customerId, phoneNumberId } = createCustomer({ senders: [from] });
+    const rule = () => worker.query("SELECT category_id FROM merchant_rules WHERE customer_id = ? AND merchant = 'jumbo'", customerId)[0]?.category_id;
+    const first = await say(from, "jumbo 12000", 1, { phoneNumberId });
+    const original = expenseOf(first.id).category_id;
+    assert.equal(rule(), undefined, "no rule before the correction");
+
+    const corrected = await say(from, "cambia a salud", 2, { phoneNumberId });
+    assert.match(messageText(corrected.last), /^✏️ Corregido: CLP 12\.000 en Salud/);
+    assert.equal(categoryName(rule()), "Salud");
+
+    // Undoing the correction points the rule back; a second undo redoes it.
+    await say(from, "deshacer", 3, { phoneNumberId });
+    assert.equal(expenseOf(first.id).category_id, original);
+    assert.equal(rule(), original ?? undefined, "the rule follows the undone correction");
+    await say(from, "deshacer", 4, { phoneNumberId });
+    assert.equal(categoryName(rule()), "Salud");
+
+    const modelCalls = () => worker.mocks.requests.filter((request) => request.service === "ai").length;
+    const calls = modelCalls();
+    const next = await say(from, "jumbo 3000", 5, { phoneNumberId });
+    assert.match(messageText(next.last), /^✅ Anotado: CLP 3\.000 en Salud/);
+    assert.equal(expenseOf(next.id).classified_by, "rule");
+    assert.equal(modelCalls(), calls, "the rule decided without calling the model");
+  });
+
   test("date edit moves the last expense to yesterday", async () => {
     const from = newSender();
     const recorded = await say(from, "almuerzo 12500", 1);
@@ -353,7 +382,14 @@ describe("summaries and the report page", () => {
     const text = messageText(last);
     const lines = text.split("\n");
     assert.equal(lines[0], `📊 Tu resumen de ${SPANISH_MONTHS[month - 1]} ${year}`);
-    assert.deepEqual(lines.slice(1, 6), ["*CLP 17.500*", "• Comida: CLP 12.500", "• Transporte: CLP 5.000", "*USD 8,40*", "• Transporte: USD 8,40"]);
+    // USD 8,40 at the mock's 950 CLP per dollar is CLP 7.980.
+    assert.deepEqual(lines.slice(1, 6), [
+      "*Total: CLP 25.480*",
+      "• Transporte: CLP 12.980",
+      "• Comida: CLP 12.500",
+      "Por moneda: CLP 17.500 · USD 8,40",
+      "Convertí USD a CLP al tipo de cambio de la fecha de cada gasto.",
+    ]);
     assert.match(lines[6], /^Gráficos y CSV: http:\/\/127\.0\.0\.1:\d+\/reports\/\S+ \(vence en 7 días\)$/);
   });
 
@@ -439,7 +475,9 @@ describe("summaries and the report page", () => {
     const html = await page.text();
     assert.ok(html.includes('class="chart chart-category"'), "category chart");
     assert.ok(html.includes('class="chart chart-day"'), "day chart");
-    assert.ok(html.includes('data-currency="CLP"') && html.includes('data-currency="USD"'), "a section per currency");
+    assert.ok(html.includes('data-currency="CLP"'), "a section in the home currency");
+    assert.ok(!html.includes('data-currency="USD"'), "and none per other currency");
+    assert.ok(html.includes("Incluye USD convertido a CLP"), "the page says what it converted");
     assert.ok(html.includes("almuerzo") && html.includes("uber"));
     const csvPath = html.match(/href="(\/reports\/[^"]+\/csv)"/)?.[1];
     assert.ok(csvPath, "CSV link");
@@ -450,9 +488,9 @@ describe("summaries and the report page", () => {
     assert.match(csv.headers.get("content-disposition"), /^attachment; filename="misgastos-\d{4}-\d{2}\.csv"$/);
     assert.equal(csv.headers.get("cache-control"), "no-store");
     const rows = (await csv.text()).replace(/^\ufeff/, "").trimEnd().split("\r\n");
-    assert.equal(rows[0], "date,description,merchant,category,amount,currency,status");
-    assert.ok(rows.some((row) => /,almuerzo,,Comida,12500,CLP,completed$/.test(row)), rows.join("\n"));
-    assert.ok(rows.some((row) => /,uber,[^,]*,Transporte,8\.40,USD,completed$/.test(row)), rows.join("\n"));
+    assert.equal(rows[0], "date,description,merchant,category,amount,currency,home_amount,home_currency,status");
+    assert.ok(rows.some((row) => /,almuerzo,,Comida,12500,CLP,12500,CLP,completed$/.test(row)), rows.join("\n"));
+    assert.ok(rows.some((row) => /,uber,[^,]*,Transporte,8\.40,USD,7980,CLP,completed$/.test(row)), rows.join("\n"));
 
     const token = link.split("/reports/")[1];
     const [payload, tag] = token.split(".");
@@ -586,6 +624,37 @@ describe("budgets", () => {
   });
 });
 
+describe("budget alerts after edits", () => {
+  test("an edit that crosses 80% alerts once, a category move 100%", async () => {
+    const from = newSender();
+    const { id: customerId, phoneNumberId } = createCustomer({ senders: [from] });
+    await say(from, "presupuesto transporte 10.000", 1, { phoneNumberId });
+    await say(from, "uber 5000", 2, { phoneNumberId });
+    const edited = await say(from, "no, eran 9.000", 4, { phoneNumberId });
+    assert.match(messageText(edited.replies[2]), /^✏️ Corregido: CLP 9\.000 en Transporte/);
+    assert.equal(messageText(edited.replies[3]), "⚠️ Llevas CLP 9.000 de CLP 10.000 en Transporte este mes (90%).");
+    const again = await say(from, "no, eran 9.500", 5, { phoneNumberId });
+    assert.match(messageText(again.last), /^✏️ Corregido: CLP 9\.500/);
+
+    await say(from, "almuerzo 4000", 6, { phoneNumberId });
+    const moved = await say(from, "cambia a transporte", 8, { phoneNumberId });
+    assert.equal(messageText(moved.replies[7]), "🚨 Llegaste al presupuesto de Transporte: CLP 13.500 de CLP 10.000 este mes (135%).");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const texts = worker.kapsoMessages(from).map(messageText);
+    assert.equal(texts.filter((text) => text.startsWith("⚠️")).length, 1, texts.join("\n"));
+    assert.equal(texts.filter((text) => text.startsWith("🚨")).length, 1, texts.join("\n"));
+    const alerts = worker.query("SELECT threshold, spent_minor FROM budget_alerts WHERE customer_id = ? ORDER BY threshold", customerId);
+    assert.deepEqual(
+      alerts.map((row) => ({ ...row })),
+      [
+        { threshold: 80, spent_minor: 9000 },
+        { threshold: 100, spent_minor: 13500 },
+      ],
+    );
+  });
+});
+
 describe("stale pending expenses", () => {
   test("a pending expense whose question was cancelled is asked again later", async () => {
     const from = newSender();
@@ -604,6 +673,36 @@ describe("stale pending expenses", () => {
     const answered = await tap(from, button.id, button.title, 5);
     assert.match(messageText(answered.last), /^✅ Anotado: CLP 4\.000/);
     assert.equal(expenseOf(recorded.id).status, "completed");
+  });
+
+  test("an expired draft is reported as not recorded", async () => {
+    const from = newSender();
+    const asked = await say(from, "taxi", 1);
+    assert.match(messageText(asked.last), /^¿Cuánto fue taxi\?/);
+    const [identity] = worker.query("SELECT id FROM channel_identities WHERE address = ?", from);
+    const key = `conversation:dev-customer:${identity.id}`;
+    const entry = worker.kvKeys().find((item) => item.name === key);
+    assert.ok(entry?.expiration > Date.now() / 1000 + 29 * 86400, `the state outlives its question: ${JSON.stringify(entry)}`);
+
+    // A day and an hour pass without an answer.
+    const state = JSON.parse(worker.kvGet(key));
+    state.updated_at -= 25 * 3600;
+    worker.kvPut(key, JSON.stringify(state));
+
+    const { replies } = await say(from, "hola", 3);
+    assert.equal(
+      messageText(replies[1]),
+      [
+        "⌛ No anoté estos gastos porque su pregunta venció (24 horas sin respuesta):",
+        "• taxi (hoy): faltaba el monto",
+        "Si quieres anotarlos, escríbelos de nuevo con su monto y su fecha, por ejemplo *almuerzo 12500 ayer*.",
+      ].join("\n"),
+    );
+    assert.match(messageText(replies[2]), /^¡Hola!/);
+    await worker.waitForEvent("flow.drafts_expired", { where: (event) => event.count === 1 });
+    assert.ok(!worker.kvKeys().some((item) => item.name === key), "the idle state is removed");
+    const { last } = await say(from, "5000", 4);
+    assert.doesNotMatch(messageText(last), /Anotado: CLP 5\.000 en .*taxi/, "a late answer is not read as the expired one");
   });
 
   test("a pending expense whose state expired is asked again", async () => {

@@ -380,6 +380,10 @@ export async function startWorker({ vars = {}, variant } = {}) {
     ops(...args) {
       return runAsync(process.execPath, [path.join(ROOT, "tools", "ops.mjs"), ...args, "--local", "--env", "development", "--persist-to", state]);
     },
+    /** Writes a KV value through wrangler (no TTL), for example to age a conversation state. */
+    kvPut(key, value, binding = "CONVERSATION_STATE_KV") {
+      return wrangler(["kv", "key", "put", key, value, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
+    },
     /** Deletes a KV key through wrangler, as its TTL would. */
     kvDelete(key, binding = "CONVERSATION_STATE_KV") {
       return wrangler(["kv", "key", "delete", key, "--binding", binding, "--local", "--env", "development", "--persist-to", state]);
