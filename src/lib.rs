@@ -25,11 +25,20 @@
 //!   exports; [`privacy_store`] reads and deletes a user's data, and
 //!   [`privacy_runner`] answers the commands, serves export links and tells
 //!   every sender of messages that are not replies whether a user opted out;
+//! - [`recurring`] reads recurring-expense rules and computes when each is
+//!   due, [`reminders`] decides which reminders and payment notices go out
+//!   and whether the 24-hour window allows free text, and [`scheduled`] runs
+//!   both from the Cron Trigger;
+//! - [`fx`] converts amounts between currencies, and [`fx_rates`] loads the
+//!   day's rates with a per-day KV cache;
 //! - [`retry`] bounds the outbound retries of Kapso and Telegram, and
 //!   [`sentry`] builds error reports;
-//! - [`app`] routes requests and [`report_route`] serves the report page;
-//!   [`config`] reads the environment, [`error`] maps failures to HTTP
-//!   statuses, [`logging`] writes JSON lines named in [`events`].
+//! - [`app`] routes requests, [`webhook`] checks a delivery's size, signature
+//!   and shape, and [`report_route`] serves the report page behind [`token`]
+//!   links; [`config`] reads the environment, [`error`] maps failures to HTTP
+//!   statuses, [`logging`] writes JSON lines named in [`events`]. [`model`],
+//!   [`categories`], [`sql`] and [`http`] hold the shared types, default
+//!   categories, SQL statements and the HTTP client trait.
 //!
 //! Everything above `store` is pure and tests natively with `cargo test`.
 
