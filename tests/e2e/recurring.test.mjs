@@ -198,8 +198,10 @@ describe("scheduled runs", () => {
     assert.equal(occurrencesOf(water).length, 1);
     assert.equal(occurrencesOf(cable).length, 0);
 
-    const finished = worker.events().filter((e) => e.event === "scheduled.run_finished");
-    assert.ok(finished.length >= 4);
+    // A run's log line can reach wrangler's output after its HTTP answer.
+    const runsFinished = () => worker.events().filter((e) => e.event === "scheduled.run_finished");
+    const finished = await waitFor(() => runsFinished().length >= 4 && runsFinished(), { what: "four finished runs" });
+    assert.ok(finished.length >= 4, `${finished.length} finished runs`);
     assert.ok(finished.every((e) => e.failures === 0), JSON.stringify(finished));
   });
 });
