@@ -24,6 +24,8 @@ use chrono::NaiveDate;
 
 use crate::money::{Currency, Money};
 
+pub use text::remove_invisible;
+
 use scan::{Mode, Span};
 use token::{tokenize, Kind, Token};
 
