@@ -16,6 +16,7 @@ use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use crate::store::Store;
+use crate::token;
 use crate::webhook::{self, Delivered};
 
 /// The crate version, plus the git revision when a release build set
@@ -32,6 +33,9 @@ pub fn version() -> String {
 /// Routes one request.
 pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let path = req.path();
+    // Report and export links carry a bearer token: only its redacted form
+    // is logged or reported.
+    let logged_path = token::redact_link_path(&path);
     let method = req.method();
     let result = match (method, path.as_str()) {
         (worker::Method::Get, "/health") => return health(&env).await,
@@ -47,21 +51,22 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
             if matches!(known, "/health" | "/webhooks/whatsapp" | "/webhooks/email")
                 || known.starts_with(report_route::PREFIX) =>
         {
-            tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
+            tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %logged_path, "method not allowed");
             return Response::error("method not allowed", 405);
         }
         (method, _) => {
-            tracing::info!(event = events::ROUTE_NOT_FOUND, method = ?method, path = %path, "no route for the path");
+            tracing::info!(event = events::ROUTE_NOT_FOUND, method = ?method, path = %logged_path, "no route for the path");
             Err(AppError::NotFound)
         }
     };
     match result {
         Ok(response) => Ok(response),
-        Err(error) => error_response(&error, &env, &ctx, &path),
+        Err(error) => error_response(&error, &env, &ctx, &logged_path),
     }
 }
 
 /// Answers an error; a 5xx is logged here, once, and reported to Sentry.
+/// `path` is the request path with any link token redacted.
 fn error_response(
     error: &AppError,
     env: &Env,

@@ -23,7 +23,7 @@ use crate::store::Store;
 use crate::token;
 
 /// Path prefix of report links.
-pub const PREFIX: &str = "/reports/";
+pub const PREFIX: &str = report::PATH_PREFIX;
 const CSV_SUFFIX: &str = "/csv";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
