@@ -7,8 +7,10 @@ use worker::{Context, Env, Request, Response};
 use crate::config::{Config, CONVERSATION_STATE_KV, DB};
 use crate::email_runner;
 use crate::error::AppError;
+use crate::error::MAX_BODY_BYTES;
 use crate::events;
 use crate::kapso::Delivery;
+use crate::platform;
 use crate::privacy;
 use crate::privacy_runner;
 use crate::report_route;
@@ -135,7 +137,7 @@ async fn whatsapp_webhook(
     let config = Config::from_env(env);
     let content_length = req.headers().get("content-length").ok().flatten();
     webhook::check_declared_length(content_length.as_deref())?;
-    let body = req.bytes().await.map_err(|e| {
+    let body = platform::read_body(&mut req, MAX_BODY_BYTES).await.map_err(|e| {
         tracing::warn!(event = events::BODY_UNREADABLE, error = ?e, "request body could not be read");
         AppError::BadRequest(format!("{e:?}"))
     })?;
