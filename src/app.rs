@@ -7,8 +7,10 @@ use worker::{Context, Env, Request, Response};
 use crate::config::{Config, CONVERSATION_STATE_KV, DB};
 use crate::email_runner;
 use crate::error::AppError;
+use crate::error::MAX_BODY_BYTES;
 use crate::events;
 use crate::kapso::Delivery;
+use crate::platform;
 use crate::privacy;
 use crate::privacy_runner;
 use crate::report_route;
@@ -16,6 +18,7 @@ use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use crate::store::Store;
+use crate::token;
 use crate::webhook::{self, Delivered};
 
 /// The crate version, plus the git revision when a release build set
@@ -32,6 +35,9 @@ pub fn version() -> String {
 /// Routes one request.
 pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let path = req.path();
+    // Report and export links carry a bearer token: only its redacted form
+    // is logged or reported.
+    let logged_path = token::redact_link_path(&path);
     let method = req.method();
     let result = match (method, path.as_str()) {
         (worker::Method::Get, "/health") => return health(&env).await,
@@ -47,21 +53,22 @@ pub async fn route(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
             if matches!(known, "/health" | "/webhooks/whatsapp" | "/webhooks/email")
                 || known.starts_with(report_route::PREFIX) =>
         {
-            tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %path, "method not allowed");
+            tracing::warn!(event = events::METHOD_NOT_ALLOWED, method = ?method, path = %logged_path, "method not allowed");
             return Response::error("method not allowed", 405);
         }
         (method, _) => {
-            tracing::info!(event = events::ROUTE_NOT_FOUND, method = ?method, path = %path, "no route for the path");
+            tracing::info!(event = events::ROUTE_NOT_FOUND, method = ?method, path = %logged_path, "no route for the path");
             Err(AppError::NotFound)
         }
     };
     match result {
         Ok(response) => Ok(response),
-        Err(error) => error_response(&error, &env, &ctx, &path),
+        Err(error) => error_response(&error, &env, &ctx, &logged_path),
     }
 }
 
 /// Answers an error; a 5xx is logged here, once, and reported to Sentry.
+/// `path` is the request path with any link token redacted.
 fn error_response(
     error: &AppError,
     env: &Env,
@@ -142,7 +149,7 @@ async fn whatsapp_webhook(
     let config = Config::from_env(env);
     let content_length = req.headers().get("content-length").ok().flatten();
     webhook::check_declared_length(content_length.as_deref())?;
-    let body = req.bytes().await.map_err(|e| {
+    let body = platform::read_body(&mut req, MAX_BODY_BYTES).await.map_err(|e| {
         tracing::warn!(event = events::BODY_UNREADABLE, error = ?e, "request body could not be read");
         AppError::BadRequest(format!("{e:?}"))
     })?;

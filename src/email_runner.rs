@@ -118,14 +118,8 @@ pub async fn handle(
     };
     let mail = parsed.as_ref().and_then(|result| result.as_ref().ok());
 
-    let mut recipients: Vec<String> = delivery
-        .recipients
-        .iter()
-        .filter_map(|field| mime::split_address(field).1)
-        .collect();
-    recipients.extend(mail.map(|mail| mail.to.clone()).unwrap_or_default());
-    let mut seen = std::collections::HashSet::new();
-    recipients.retain(|address| seen.insert(address.clone()));
+    let header_to = mail.map(|mail| mail.to.as_slice()).unwrap_or_default();
+    let recipients = email::recipients(&delivery.recipients, header_to);
     if recipients.is_empty() {
         tracing::warn!(event = events::PAYLOAD_MALFORMED, "mail names no recipient");
         return Err(AppError::BadRequest(

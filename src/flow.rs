@@ -797,6 +797,13 @@ impl Machine<'_, '_> {
             return self.on_settings(command);
         }
 
+        // Before any reading of an amount: an answer, an edit, a budget, a
+        // recurring rule or a new expense would drop the sign and record a
+        // refund as a purchase.
+        if parse::has_negative_amount(text, &self.parse_context()) {
+            self.effects.push(Effect::Log(FlowEvent::NotAnExpense));
+            return self.reply_text(reply::negative_amount(language));
+        }
         if self.answer_head(text) {
             return;
         }

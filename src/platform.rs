@@ -4,12 +4,38 @@
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use worker::{
     AbortController, Delay, Fetch, Headers, Method as WorkerMethod, Request, RequestInit,
 };
 
 use crate::flow::{State, STATE_TTL_SECONDS};
 use crate::http::{HttpClient, HttpError, HttpRequest, HttpResponse, Method};
+
+/// Reads a request's body until its end or until more than `max` bytes came,
+/// so that a huge or endless upload is refused without being held in
+/// memory. More than `max` bytes in the result means the body is over the
+/// limit. A request without a body reads as empty.
+///
+/// # Errors
+///
+/// The stream's error when reading fails.
+pub async fn read_body(req: &mut Request, max: usize) -> worker::Result<Vec<u8>> {
+    let mut stream = match req.stream() {
+        Ok(stream) => stream,
+        // workers-rs reports a request without a body this way.
+        Err(worker::Error::RustError(_)) => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > max {
+            break;
+        }
+    }
+    Ok(body)
+}
 
 /// [`HttpClient`] over the Workers `fetch` API.
 #[derive(Debug, Clone, Copy, Default)]

@@ -164,6 +164,20 @@ pub fn message_too_long(language: Language) -> &'static str {
     }
 }
 
+/// The reply to an amount written with a minus sign, which is not recorded.
+pub fn negative_amount(language: Language) -> &'static str {
+    match language {
+        Language::Spanish => {
+            "No anoto montos negativos. Si te devolvieron dinero o un gasto quedó mal, \
+             corrígelo con *no, eran …* o bórralo con *borrar último*."
+        }
+        Language::English => {
+            "I don't record negative amounts. If you got money back or an expense is wrong, \
+             fix it with *no, it was …* or remove it with *delete last*."
+        }
+    }
+}
+
 /// The reply to a message listing more expenses than one message may record.
 pub fn too_many_expenses(language: Language, max: usize) -> String {
     match language {

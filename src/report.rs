@@ -33,6 +33,8 @@ pub use home::{convert_lines, home_totals, HomeTotals};
 pub const LINK_TTL_DAYS: i64 = 7;
 /// The `kind` of report link tokens.
 pub const TOKEN_KIND: &str = "report";
+/// The path of report links: `/reports/<token>` and `/reports/<token>/csv`.
+pub const PATH_PREFIX: &str = "/reports/";
 /// Most expenses one report loads; a month of a household stays far below.
 pub const MAX_LINES: usize = 5000;
 
@@ -166,7 +168,7 @@ pub fn claims(
 
 /// The page URL of a token under `base_url` (`PUBLIC_BASE_URL`).
 pub fn link(base_url: &str, token: &str) -> String {
-    format!("{}/reports/{token}", base_url.trim_end_matches('/'))
+    format!("{}{PATH_PREFIX}{token}", base_url.trim_end_matches('/'))
 }
 
 /// What the page shows.

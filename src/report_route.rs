@@ -3,9 +3,9 @@
 //!
 //! The token names the customer, the month and, for a personal summary, the
 //! user; [`crate::token`] checks its signature and expiry. A wrong, expired
-//! or foreign token, or one whose customer is gone, gets the same 404 body,
-//! so the response reveals nothing about which links exist. Every response asks
-//! not to be cached or indexed.
+//! or foreign token, or one whose customer or user is gone, gets the same
+//! 404 body, so the response reveals nothing about which links exist. Every
+//! response asks not to be cached or indexed.
 
 use chrono::Utc;
 use worker::{Env, Response};
@@ -23,7 +23,7 @@ use crate::store::Store;
 use crate::token;
 
 /// Path prefix of report links.
-pub const PREFIX: &str = "/reports/";
+pub const PREFIX: &str = report::PATH_PREFIX;
 const CSV_SUFFIX: &str = "/csv";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,14 @@ pub async fn serve(path: &str, env: &Env) -> Result<Response, AppError> {
         return not_found();
     };
     let user_id = claims.user_id.as_deref();
+    if let Some(user_id) = user_id {
+        // The user's personal data is gone after a deletion, and so is
+        // their page; `user_opted_out` is `None` for a missing user.
+        if store.user_opted_out(&customer.id, user_id).await?.is_none() {
+            tracing::warn!(event = events::REPORT_LINK_REJECTED, customer_id = %customer.id, "report link names a user that is gone");
+            return not_found();
+        }
+    }
     let lines = ledger_store::month_lines(&store, &customer.id, user_id, period).await?;
     let home = customer.home_currency;
     let dates = fx::dates_to_convert(lines.iter().map(|line| (line.spent_on, line.amount)), home);

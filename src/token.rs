@@ -49,6 +49,28 @@ pub fn verify(key: &[u8], token: &str, kind: &str, now: i64) -> Option<Claims> {
     (claims.kind == kind && now < claims.expires_at).then_some(claims)
 }
 
+/// Returns `path` with the token of a report or export link replaced by
+/// `{token}`, keeping the prefix and the `/csv`, `.csv` or `.json` suffix.
+/// A link is a bearer credential, so the paths written to logs, Sentry and
+/// Telegram go through this; any other path is returned as it is.
+pub fn redact_link_path(path: &str) -> String {
+    let prefixes = [
+        crate::report::PATH_PREFIX,
+        crate::privacy::export::PATH_PREFIX,
+    ];
+    let Some((prefix, rest)) = prefixes
+        .into_iter()
+        .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))
+    else {
+        return path.to_owned();
+    };
+    let suffix = ["/csv", ".csv", ".json"]
+        .into_iter()
+        .find(|suffix| rest.len() > suffix.len() && rest.ends_with(suffix))
+        .unwrap_or_default();
+    format!("{prefix}{{token}}{suffix}")
+}
+
 fn mac(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
@@ -103,6 +125,25 @@ mod tests {
             assert_eq!(verify(KEY, &case, "report", 0), None, "{case}");
         }
         assert_eq!(verify(KEY, &token, "export", 0), None, "kind must match");
+    }
+
+    #[test]
+    fn link_paths_lose_their_token() {
+        let token = sign(KEY, &claims());
+        let cases = [
+            (format!("/reports/{token}"), "/reports/{token}"),
+            (format!("/reports/{token}/csv"), "/reports/{token}/csv"),
+            (format!("/exports/{token}.csv"), "/exports/{token}.csv"),
+            (format!("/exports/{token}.json"), "/exports/{token}.json"),
+            (format!("/exports/{token}"), "/exports/{token}"),
+            ("/reports/".to_owned(), "/reports/{token}"),
+            ("/reports/.csv".to_owned(), "/reports/{token}"),
+            ("/webhooks/whatsapp".to_owned(), "/webhooks/whatsapp"),
+            ("/health".to_owned(), "/health"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(redact_link_path(&path), expected, "{path}");
+        }
     }
 
     #[test]

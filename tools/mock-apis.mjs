@@ -28,10 +28,43 @@ function fxAnswer(path) {
   return { status: 200, body: { date, [base]: rates } };
 }
 
+/**
+ * The first limit of WhatsApp's Cloud API that a message to send breaks, or
+ * null: text up to 4096 characters; interactive body up to 1024; up to 3 reply
+ * buttons with ids up to 256 and titles up to 20 characters; up to 10 list rows
+ * with ids up to 200, titles up to 24 and descriptions up to 72 characters.
+ */
+function whatsappLimitBroken(body) {
+  const length = (text) => [...(text ?? "")].length;
+  if (body?.type === "text" && length(body.text?.body) > 4096) return "text body over 4096 characters";
+  const interactive = body?.type === "interactive" ? body.interactive : null;
+  if (!interactive) return null;
+  if (length(interactive.body?.text) > 1024) return "interactive body over 1024 characters";
+  const buttons = interactive.action?.buttons ?? [];
+  if (buttons.length > 3) return "more than 3 buttons";
+  for (const button of buttons) {
+    if (length(button.reply?.id) > 256) return `button id over 256 characters: ${button.reply.id}`;
+    if (length(button.reply?.title) > 20) return `button title over 20 characters: ${button.reply.title}`;
+  }
+  const rows = (interactive.action?.sections ?? []).flatMap((section) => section.rows ?? []);
+  if (rows.length > 10) return "more than 10 list rows";
+  for (const row of rows) {
+    if (length(row.id) > 200) return `row id over 200 characters: ${row.id}`;
+    if (length(row.title) > 24) return `row title over 24 characters: ${row.title}`;
+    if (length(row.description) > 72) return `row description over 72 characters: ${row.description}`;
+  }
+  return null;
+}
+
 function defaultAnswer(service, request) {
   switch (service) {
-    case "kapso":
+    case "kapso": {
       if (request.body && request.body.status === "read") return { status: 200, body: { success: true } };
+      // Like the Cloud API, refuse a message that breaks a limit (error 131009).
+      const broken = whatsappLimitBroken(request.body);
+      if (broken) {
+        return { status: 400, body: { error: { message: `(#131009) Parameter value is not valid: ${broken}`, type: "OAuthException", code: 131009 } } };
+      }
       return {
         status: 200,
         body: {
@@ -40,6 +73,7 @@ function defaultAnswer(service, request) {
           messages: [{ id: `wamid.mock.${request.seq}` }],
         },
       };
+    }
     case "telegram":
       return { status: 200, body: { ok: true, result: { message_id: request.seq } } };
     case "fx":

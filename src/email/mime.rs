@@ -13,6 +13,7 @@ use mail_parser::{Address, Message, MessageParser, MimeHeaders, PartType};
 use serde::Deserialize;
 
 use super::html::{html_to_text, normalise_lines};
+use crate::parse::remove_invisible;
 
 /// A mail reduced to what a receipt is read from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +24,7 @@ pub struct Mail {
     pub from_name: Option<String>,
     /// The `To` addresses, lowercase.
     pub to: Vec<String>,
+    /// Without invisible format characters: it may become the description.
     pub subject: String,
     /// The Message-ID without angle brackets.
     pub message_id: Option<String>,
@@ -133,7 +135,7 @@ impl From<JsonMail> for Mail {
                 .flat_map(|field| field.split(','))
                 .filter_map(|field| split_address(field).1)
                 .collect(),
-            subject: json.subject.unwrap_or_default().trim().to_owned(),
+            subject: remove_invisible(json.subject.unwrap_or_default().trim()),
             message_id: json.message_id.as_deref().and_then(clean_message_id),
             date: json.date.as_deref().and_then(parse_date),
             text,
@@ -188,7 +190,7 @@ fn mail_of(message: &Message<'_>) -> Mail {
                     .collect()
             })
             .unwrap_or_default(),
-        subject: message.subject().unwrap_or_default().trim().to_owned(),
+        subject: remove_invisible(message.subject().unwrap_or_default().trim()),
         message_id: message.message_id().and_then(clean_message_id),
         date: message
             .date()
@@ -310,6 +312,17 @@ mod tests {
         );
         assert_eq!(mail.text, "Total\n$14.990");
         assert_eq!(mail.html_text, None);
+    }
+
+    #[test]
+    fn subject_loses_invisible_characters() {
+        let json =
+            parse_json("{\"subject\": \"\u{202e}Tu pedido\u{200b}\", \"text\": \"x\"}".as_bytes())
+                .expect("a mail");
+        assert_eq!(json.subject, "Tu pedido");
+        let raw = "From: a@b.c\r\nSubject: =?utf-8?q?Tu_=E2=80=AEpedido?=\r\n\r\nTotal $5.000\r\n";
+        let mail = parse_raw(raw.as_bytes()).expect("a message");
+        assert_eq!(mail.subject, "Tu pedido");
     }
 
     #[test]

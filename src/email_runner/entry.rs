@@ -9,6 +9,7 @@ use super::{events, handle, Body, Delivery};
 use crate::config::Config;
 use crate::email::{self, MAX_RAW_BYTES};
 use crate::error::AppError;
+use crate::platform;
 
 /// `POST /webhooks/email`.
 ///
@@ -76,8 +77,7 @@ pub async fn webhook(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
     let body = match declared {
         Some(bytes) if bytes > MAX_RAW_BYTES as u64 => Body::Oversized { bytes },
         _ => {
-            let bytes = req
-                .bytes()
+            let bytes = platform::read_body(&mut req, MAX_RAW_BYTES)
                 .await
                 .map_err(|error| AppError::BadRequest(format!("{error:?}")))?;
             match (bytes.len() > MAX_RAW_BYTES, json) {

@@ -469,6 +469,54 @@ fn text_over_whatsapp_limit_is_not_parsed() {
     assert_eq!(transition.state.questions.len(), 1);
 }
 
+// `-5000` and `devolución -5000` used to be recorded as expenses of 5000:
+// the tokenizer reads the minus sign as punctuation before the number.
+#[test]
+fn negative_amount_records_nothing() {
+    let cases = [
+        (State::default(), "-5000"),
+        (State::default(), "devolución -5000 farmacia"),
+        (State::default(), "reembolso \u{2212}8.40 usd"),
+        (State::default(), "almuerzo -$5.000"),
+        (State::default(), "almuerzo 5000\nreembolso -2000"),
+        (State::default(), "no, eran -15.000"),
+        (State::default(), "presupuesto comida -5000"),
+        (awaiting_category("m0#1"), "-3000"),
+    ];
+    for (state, typed) in cases {
+        let questions = state.questions.len();
+        let transition = step(state, text(typed), "m");
+        assert!(classify_requests(&transition).is_empty(), "{typed}");
+        assert!(saved(&transition).is_empty(), "{typed}");
+        assert!(
+            !transition.effects.iter().any(|e| match e {
+                Effect::LoadLedger(query) => *query != LedgerQuery::OldestPending,
+                Effect::SetBudget { .. } => true,
+                _ => false,
+            }),
+            "{typed}"
+        );
+        assert_eq!(transition.state.questions.len(), questions, "{typed}");
+        let [Outbound::Text(reply)] = replies(&transition)[..] else {
+            panic!("{typed}: one reply expected")
+        };
+        assert!(
+            reply.starts_with("No anoto montos negativos"),
+            "{typed}: {reply}"
+        );
+    }
+
+    for typed in [
+        "uber-5000",
+        "almuerzo - 5000",
+        "10-20 café 3000",
+        "- almuerzo 5000",
+    ] {
+        let transition = step(State::default(), text(typed), "m");
+        assert_eq!(classify_requests(&transition).len(), 1, "{typed}");
+    }
+}
+
 #[test]
 fn too_many_expenses_records_none() {
     let lines = |count: usize| {

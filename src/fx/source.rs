@@ -110,13 +110,18 @@ impl FxSource {
 }
 
 /// Reads the source's response for `base` and `date`. Currencies misgastos
-/// does not record are skipped, and so are rates that are not positive
-/// numbers.
+/// does not record are skipped, whatever their value; a recorded currency
+/// the response leaves out has no rate that day.
+///
+/// A table is cached for [`CACHE_TTL_SECONDS`], so a response that is not
+/// believable is an error rather than a table with holes: an error is not
+/// cached, and the next request asks the source again.
 ///
 /// # Errors
 ///
 /// [`Unavailable::Malformed`] when the body is not JSON, names another date,
-/// or has no object for the base.
+/// has no object for the base, gives a recorded currency a rate that is not
+/// a positive number, or gives no recorded currency a rate.
 pub fn parse_response(
     body: &str,
     base: Currency,
@@ -137,15 +142,27 @@ pub fn parse_response(
     let rates = json[key.as_str()]
         .as_object()
         .ok_or_else(|| malformed(&format!("missing `{key}` object")))?;
-    let rates = Currency::ALL
-        .into_iter()
-        .filter(|currency| *currency != base)
-        .filter_map(|currency| {
-            let value = rates.get(&currency.code().to_ascii_lowercase())?.as_f64()?;
-            Some((currency, Rate::from_f64(value)?))
-        })
-        .collect();
-    Ok(RateTable { date, base, rates })
+    let mut table = Vec::new();
+    for currency in Currency::ALL.into_iter().filter(|c| *c != base) {
+        let code = currency.code().to_ascii_lowercase();
+        let Some(value) = rates.get(&code) else {
+            continue;
+        };
+        let rate = value.as_f64().and_then(Rate::from_f64).ok_or_else(|| {
+            malformed(&format!(
+                "expected a positive rate for `{code}`, found `{value}`"
+            ))
+        })?;
+        table.push((currency, rate));
+    }
+    if table.is_empty() {
+        return Err(malformed(&format!("no rate in the `{key}` object")));
+    }
+    Ok(RateTable {
+        date,
+        base,
+        rates: table.into_iter().collect(),
+    })
 }
 
 /// Returns the KV key of a table: `fx:CLP:2026-12-04`.
@@ -385,6 +402,61 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    // These responses used to become tables with the bad rates left out, and
+    // such a table was cached for 90 days: the amounts of that date stayed
+    // unconverted long after the source was fixed.
+    #[test]
+    fn response_with_unbelievable_rates_is_malformed() {
+        let date = "2026-12-04";
+        let cases = [
+            r#"{"date":"2026-12-04","clp":{}}"#,
+            r#"{"date":"2026-12-04","clp":{"clp":1,"xyz":2}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":-0.00105}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":0}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":"NaN"}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":null}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":1e-40}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":1e300}}"#,
+            r#"{"date":"2026-12-04","clp":{"usd":0.00105,"eur":[1]}}"#,
+        ];
+        for body in cases {
+            assert!(
+                matches!(
+                    parse_response(body, Currency::Clp, day(date)),
+                    Err(Unavailable::Malformed(_))
+                ),
+                "{body}"
+            );
+        }
+
+        let http = FakeHttp::new([
+            status(200, r#"{"date":"2026-12-04","clp":{"usd":-1}}"#),
+            status(200, CLP_BODY),
+        ]);
+        let cache = MemoryCache::default();
+        let load = || {
+            block_on(load_table(
+                &http,
+                &cache,
+                &source(),
+                Currency::Clp,
+                day(date),
+                FETCH_TIMEOUT_MS,
+            ))
+        };
+        assert!(matches!(load(), Err(Unavailable::Malformed(_))));
+        assert!(
+            cache.values.borrow().is_empty(),
+            "a bad response is not cached"
+        );
+        let fixed = load().map(|(table, origin)| (table.rate(Currency::Usd), origin));
+        assert_eq!(
+            fixed,
+            Ok((Rate::parse("0.00105263").ok(), Origin::Source)),
+            "the next request asks the source again"
+        );
     }
 
     #[test]

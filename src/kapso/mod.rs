@@ -11,6 +11,8 @@ pub mod raw;
 
 use serde_json::Value;
 
+use crate::parse;
+
 /// The event Kapso sends for an inbound WhatsApp message.
 pub const MESSAGE_RECEIVED: &str = "whatsapp.message.received";
 
@@ -269,19 +271,25 @@ fn build(
     })
 }
 
+/// What a message carries, with the invisible format characters removed
+/// from every text a person typed or said ([`parse::remove_invisible`]).
 fn content(message: raw::Message) -> Content {
+    let visible = |text: String| parse::remove_invisible(&text);
     let kind = message.kind.clone().unwrap_or_default();
     let kapso = message.kapso.unwrap_or_default();
     match kind.as_str() {
         "text" => match message.text.and_then(|t| t.body).or(kapso.content) {
-            Some(body) => Content::Text(body),
+            Some(body) => Content::Text(visible(body)),
             None => Content::Unsupported { kind },
         },
         "interactive" => {
             let interactive = message.interactive.unwrap_or_default();
             let reply = interactive.button_reply.or(interactive.list_reply);
             match reply.and_then(|r| Some((r.id?, r.title.unwrap_or_default()))) {
-                Some((id, title)) => Content::Choice { id, title },
+                Some((id, title)) => Content::Choice {
+                    id,
+                    title: visible(title),
+                },
                 None => Content::Unsupported { kind },
             }
         }
@@ -290,7 +298,7 @@ fn content(message: raw::Message) -> Content {
             match button.payload.or(button.text.clone()) {
                 Some(id) => Content::Choice {
                     id,
-                    title: button.text.unwrap_or_default(),
+                    title: visible(button.text.unwrap_or_default()),
                 },
                 None => Content::Unsupported { kind },
             }
@@ -300,7 +308,7 @@ fn content(message: raw::Message) -> Content {
             Content::Image {
                 media_id: image.id,
                 url: kapso.media_url,
-                caption: image.caption,
+                caption: image.caption.map(visible),
                 mime_type: image.mime_type,
             }
         }
@@ -308,13 +316,14 @@ fn content(message: raw::Message) -> Content {
             transcript: kapso
                 .transcript
                 .and_then(|t| t.text)
+                .map(visible)
                 .filter(|text| !text.trim().is_empty()),
         },
         "document" => {
             let document = message.document.unwrap_or_default();
             Content::Document {
                 filename: document.filename,
-                caption: document.caption,
+                caption: document.caption.map(visible),
                 url: kapso.media_url,
             }
         }

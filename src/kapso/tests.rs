@@ -1,4 +1,6 @@
 use super::*;
+use crate::money::Currency;
+use crate::parse::{parse_message, ParseContext};
 
 fn fixture(name: &str) -> &'static str {
     match name {
@@ -52,6 +54,40 @@ fn kapso_text_becomes_inbound_text() {
     assert_eq!(message.timestamp, Some(1_796_371_200));
     assert_eq!(message.content, Content::Text("almuerzo 12500".into()));
     assert!(!message.is_test);
+}
+
+// A zero-width space pasted inside `12500` used to reach the parser, which
+// read it as two expenses, of 12 and of 500.
+#[test]
+fn invisible_characters_leave_every_text() {
+    let zero_width = "almuerzo 12\u{200b}500";
+    let text = fixture("kapso_text").replace("almuerzo 12500", zero_width);
+    let message = normalise(text.as_bytes(), None).expect("payload");
+    let Some(Delivery::Message(message)) = message.into_iter().next() else {
+        panic!("no message");
+    };
+    assert_eq!(message.content, Content::Text("almuerzo 12500".into()));
+
+    let reply = fixture("kapso_button_reply").replace("\"title\": \"", "\"title\": \"\u{202e}");
+    let choices = normalise(reply.as_bytes(), None).expect("payload");
+    let Some(Delivery::Message(tap)) = choices.into_iter().next() else {
+        panic!("no message");
+    };
+    let Content::Choice { title, .. } = tap.content else {
+        panic!("not a choice: {:?}", tap.content);
+    };
+    assert!(!title.contains('\u{202e}'), "{title:?}");
+    assert!(!title.is_empty());
+
+    let context = ParseContext {
+        locale: "es-CL",
+        home_currency: Currency::Clp,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).expect("date"),
+    };
+    let Content::Text(body) = message.content else {
+        unreachable!()
+    };
+    assert_eq!(parse_message(&body, &context).len(), 1, "one expense");
 }
 
 #[test]

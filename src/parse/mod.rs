@@ -24,6 +24,8 @@ use chrono::NaiveDate;
 
 use crate::money::{Currency, Money};
 
+pub use text::remove_invisible;
+
 use scan::{Mode, Span};
 use token::{tokenize, Kind, Token};
 
@@ -170,6 +172,31 @@ pub fn parse_date(text: &str, context: &ParseContext<'_>) -> Option<NaiveDate> {
         !matches!(token.kind, Kind::Word | Kind::Number) || text::is_filler(token)
     });
     only.date.filter(|_| only_filler)
+}
+
+/// Returns whether `text` has an amount written right after a minus sign
+/// (`-5000`, `−8.40 usd`, `-$5.000`): a refund or a correction, which is not
+/// an expense. The sign must start a word, so a range (`10-20`) or a hyphen
+/// inside a word (`uber-5000`) is not one.
+pub fn has_negative_amount(text: &str, context: &ParseContext<'_>) -> bool {
+    text.lines().any(|line| {
+        let tokens = tokenize(line);
+        let mut skip = vec![false; tokens.len()];
+        for found in date::find_dates(&tokens, context.today, context.locale) {
+            skip[found.start..found.end].fill(true);
+        }
+        scan::find_amounts(&tokens, &skip, context, Mode::Message)
+            .iter()
+            .any(|span| {
+                let Some(sign) = span.start.checked_sub(1).and_then(|at| tokens.get(at)) else {
+                    return false;
+                };
+                let glued = tokens
+                    .get(span.start)
+                    .is_some_and(|amount| !amount.space_before);
+                matches!(sign.text, "-" | "\u{2212}") && sign.space_before && glued
+            })
+    })
 }
 
 /// Recognises greetings, thanks and questions that are not expenses. Any

@@ -248,6 +248,49 @@ fn first_word_is_greeting(word: &str) -> bool {
     matches!(squeezed.as_str(), "hola" | "holi" | "hey" | "buenas")
 }
 
+/// Returns whether `c` is a format character that shows nothing: the zero-width
+/// space, joiners and word joiner, the soft hyphen, the byte order mark and
+/// the bidirectional marks, embeddings, overrides and isolates.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// Removes the invisible format characters ([`is_invisible`]) from a text a
+/// person sent. Copied and pasted amounts carry them (`12\u{200b}500`), and
+/// between two digits such a character split one amount into two expenses.
+/// A bidirectional override in a description would also reorder the text
+/// that the household's summary and report page show. The zero-width joiner
+/// stays unless it touches an ASCII digit, because emoji sequences and some
+/// scripts are built with it.
+pub fn remove_invisible(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (index, &c) in chars.iter().enumerate() {
+        if c == '\u{200d}' {
+            let digit_at = |at: Option<usize>| {
+                at.and_then(|at| chars.get(at))
+                    .is_some_and(char::is_ascii_digit)
+            };
+            if !digit_at(index.checked_sub(1)) && !digit_at(Some(index + 1)) {
+                out.push(c);
+            }
+        } else if !is_invisible(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +298,30 @@ mod tests {
     fn describe_all(text: &str) -> String {
         let tokens = tokenize(text);
         describe(&tokens, 0..tokens.len(), |_| true)
+    }
+
+    #[test]
+    fn invisible_characters_are_removed() {
+        let cases = [
+            ("almuerzo 12\u{200b}500", "almuerzo 12500"),
+            ("12\u{200c}500", "12500"),
+            ("12\u{200d}500", "12500"),
+            ("12\u{2060}500", "12500"),
+            ("12\u{200f}500", "12500"),
+            ("12\u{00ad}500", "12500"),
+            ("\u{feff}almuerzo 5000", "almuerzo 5000"),
+            ("\u{202e}odaglah 5000\u{202c}", "odaglah 5000"),
+            ("\u{2067}cena\u{2069} 5000", "cena 5000"),
+            (
+                "familia 👨\u{200d}👩\u{200d}👧 5000",
+                "familia 👨\u{200d}👩\u{200d}👧 5000",
+            ),
+            ("café 1.000", "café 1.000"),
+            ("", ""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(remove_invisible(text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -138,6 +138,32 @@ describe("POST /webhooks/email", () => {
     assert.equal(completed.category_id, choice.id.split("|")[2]);
   });
 
+  // The mock Kapso refuses a button id over WhatsApp's 256 characters, as
+  // the Cloud API does. A long Message-ID, or one with a `|`, used to go
+  // into the button ids as it was, so the question was never delivered or
+  // its tap was split in the wrong place.
+  test("long or piped Message-ID still gets buttons that work", async () => {
+    const cases = [`${"x".repeat(220)}@mail.qwzx0.cl`, "e2e-pipe|1@qwzx1.cl"];
+    for (const [index, messageId] of cases.entries()) {
+      const before = worker.kapsoMessages(ana.phone).length;
+      const response = await worker.sendEmail(rawReceipt({ messageId, from: `Qwzx${index} Ltda <boletas@qwzx${index}.cl>`, subject: `Tu boleta Qwzx${index}`, body: `Boleta electrónica\r\nTotal $1${index}.500\r\n` }));
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.json.status, "pending_category");
+      const sourceId = response.json.source_message_id;
+      assert.match(sourceId, /^email:hogar:mid-sha256-[0-9a-f]{32}#1$/);
+
+      const question = await waitFor(() => worker.kapsoMessages(ana.phone).slice(before).find((m) => buttonsOf(m).length > 0), { what: "category buttons" });
+      const buttons = buttonsOf(question);
+      assert.ok(buttons.every((b) => b.id.length <= 256 && b.id.startsWith(`cat|${sourceId}|`)), JSON.stringify(buttons));
+
+      const tap = choiceMessage({ from: ana.phone, choiceId: buttons[0].id, title: buttons[0].title, phoneNumberId: HOGAR_NUMBER });
+      assert.equal((await worker.sendWebhook(tap)).status, 200);
+      const [completed] = worker.query("SELECT * FROM expenses WHERE source_message_id = ?", sourceId);
+      assert.equal(completed.status, "completed", messageId);
+      assert.equal(completed.category_id, buttons[0].id.split("|")[2]);
+    }
+  });
+
   test("same Message-ID twice is one expense", async () => {
     const raw = rawReceipt({ messageId: "e2e-twice-1@cabify.com" });
     const first = await worker.sendEmail(raw);

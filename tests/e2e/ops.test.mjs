@@ -294,6 +294,67 @@ describe("sentry", () => {
   });
 });
 
+describe("link tokens", () => {
+  /** Sends `text` from `from` and returns the text of the worker's reply. */
+  async function ask(from, text) {
+    const body = textMessage({ from, text });
+    sent.senders.add(from);
+    sent.signatures.add(sign(JSON.stringify(body)));
+    const response = await worker.sendWebhook(body);
+    assert.equal(response.status, 200, response.text);
+    const [reply] = await worker.repliesFor(body.message.id);
+    return reply.body?.text?.body ?? "";
+  }
+
+  // A report or export link is a bearer credential. A 503 on one used to
+  // log the full path, and the same path went to Sentry and, as the errors
+  // notice, to Telegram, so anyone reading those could open the link.
+  test("a failing link keeps its token out of logs, sentry and telegram", async () => {
+    const from = newSender();
+    await ask(from, "almuerzo 5000");
+    const report = /(\S+\/reports\/\S+)/.exec(await ask(from, "resumen"))?.[1];
+    const exported = /JSON: (\S+)/.exec(await ask(from, "exportar mis datos"))?.[1];
+    assert.ok(report && exported, `links: ${report} ${exported}`);
+    const reportToken = report.split("/reports/")[1];
+    const exportToken = exported.split("/exports/")[1].replace(/\.json$/, "");
+    const failedBefore = worker.events().filter((e) => e.event === "http.request_failed").length;
+
+    worker.execute("ALTER TABLE expenses RENAME TO expenses_parked");
+    const statuses = [];
+    try {
+      for (const url of [report, `${report}/csv`, exported]) statuses.push((await fetch(url)).status);
+    } finally {
+      worker.execute("ALTER TABLE expenses_parked RENAME TO expenses");
+    }
+    assert.deepEqual(statuses, [503, 503, 503]);
+
+    const failed = await waitFor(() => {
+      const found = worker.events().filter((e) => e.event === "http.request_failed").slice(failedBefore);
+      return found.length >= 3 && found;
+    }, { what: "three http.request_failed events" });
+    assert.deepEqual(
+      failed.map((e) => e.path),
+      ["/reports/{token}", "/reports/{token}/csv", "/exports/{token}.json"],
+    );
+    const notices = await waitFor(() => {
+      const found = worker.telegramMessages().filter((r) => r.raw.includes("/reports/") || r.raw.includes("/exports/"));
+      return found.length >= 3 && found;
+    }, { what: "three errors notices on telegram" });
+    const envelopes = await waitFor(() => {
+      const found = sentryEnvelopes().filter((e) => e.request.raw.includes("{token}"));
+      return found.length >= 3 && found;
+    }, { what: "three sentry envelopes" });
+
+    const ours = worker.output.filter((line) => line.includes('"event":'));
+    for (const token of [reportToken, exportToken]) {
+      const payload = token.split(".")[0];
+      for (const line of ours) assert.ok(!line.includes(payload), `token in log line: ${line}`);
+      for (const notice of notices) assert.ok(!notice.raw.includes(payload), `token in telegram notice: ${notice.raw}`);
+      for (const { request } of envelopes) assert.ok(!request.raw.includes(payload), "token in a sentry envelope");
+    }
+  });
+});
+
 describe("log output", () => {
   test("expected events appear as JSON lines with level and ids", async () => {
     await worker.waitForEvent("whatsapp.message_handled");

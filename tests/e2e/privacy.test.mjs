@@ -608,6 +608,32 @@ describe("deletion", () => {
     assert.equal(worker.query("SELECT count(*) AS n FROM expenses WHERE user_id = ?", again.user_id)[0].n, 0);
   });
 
+  // A `mi resumen` link names one user. After that user's deletion it used
+  // to keep opening their page (empty, since their expenses were
+  // anonymised), where an export link of the same user gets 404.
+  test("a personal report link dies with its user", async () => {
+    const from = newSender();
+    await ask(from, "almuerzo 4000");
+    const mine = /(\S+\/reports\/\S+)/.exec(messageText(await ask(from, "mi resumen")))?.[1];
+    const household = /(\S+\/reports\/\S+)/.exec(messageText(await ask(from, "resumen")))?.[1];
+    assert.ok(mine && household, `links: ${mine} ${household}`);
+    assert.equal((await fetch(mine)).status, 200);
+
+    const { confirm } = await askDeletion(from);
+    const before = worker.kapsoMessages(from).length;
+    await tap(from, confirm.id, confirm.title);
+    await worker.repliesTo(from, before + 1);
+    await worker.waitForEvent("privacy.deletion", { where: (e) => e.step === "completed" });
+
+    const unknownBody = await (await fetch(`${worker.url}/reports/no-such-token`)).text();
+    for (const url of [mine, `${mine}/csv`]) {
+      const response = await fetch(url);
+      assert.equal(response.status, 404, url);
+      assert.equal(await response.text(), unknownBody, "the same body as any wrong link");
+    }
+    assert.equal((await fetch(household)).status, 200, "the household's page stays the household's");
+  });
+
   test("delete mode removes the expenses", async () => {
     await execute(`UPDATE customers SET member_deletion = 'delete' WHERE id = '${CUSTOMER}'`);
     try {

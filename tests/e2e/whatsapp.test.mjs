@@ -2,6 +2,7 @@
 // flow to D1, replies through mock Kapso, notices through mock Telegram.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -230,6 +231,32 @@ describe("deliveries", () => {
     const huge = JSON.stringify({ pad: "x".repeat(1024 * 1024 + 10) });
     const response = await worker.sendWebhook(huge, { signature: "0".repeat(64) });
     assert.equal(response.status, 413);
+  });
+
+  // The body used to be read to its end before its size was checked, so an
+  // upload that never ended held the request open, and a huge one was held
+  // in memory (twice: in JS and in wasm), all before the signature check.
+  test("an upload still coming past 1 MiB is refused without waiting for its end", async () => {
+    const url = new URL(`${worker.url}/webhooks/whatsapp`);
+    const answer = await new Promise((resolve, reject) => {
+      const request = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "x-kapso-signature": "0".repeat(64) } },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode));
+        },
+      );
+      request.on("error", reject);
+      // 2 MiB without a content-length, and the upload never ends.
+      request.write(Buffer.alloc(2 * 1024 * 1024, 32));
+      const timer = setTimeout(() => {
+        request.destroy();
+        resolve("no answer");
+      }, 20_000);
+      timer.unref();
+    });
+    assert.equal(answer, 413);
+    await worker.waitForEvent("whatsapp.payload_too_large");
   });
 
   test("unknown route is 404", async () => {
