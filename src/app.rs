@@ -14,6 +14,7 @@ use crate::platform;
 use crate::privacy;
 use crate::privacy_runner;
 use crate::report_route;
+use crate::retry::{Clock, SystemClock};
 use crate::runner;
 use crate::sentry::Report;
 use crate::signature::{KAPSO_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_HEADER};
@@ -166,6 +167,12 @@ async fn whatsapp_webhook(
     };
     let deliveries = webhook::accept(&config.webhook_secrets, &delivered)?;
 
+    let clock = SystemClock;
+    let started_at = clock.now_ms();
+    let messages = deliveries
+        .iter()
+        .filter(|delivery| matches!(delivery, Delivery::Message(_)))
+        .count();
     let mut handled = 0;
     for delivery in deliveries {
         match delivery {
@@ -177,6 +184,19 @@ async fn whatsapp_webhook(
                 );
             }
             Delivery::Message(message) => {
+                let elapsed = clock.now_ms().saturating_sub(started_at);
+                if !webhook::may_start_next(elapsed, handled) {
+                    let deferred = messages - handled;
+                    tracing::warn!(
+                        event = events::BATCH_DEFERRED,
+                        handled,
+                        deferred,
+                        elapsed_ms = elapsed,
+                        "batch over its time budget; kapso redelivers the rest"
+                    );
+                    let body = json!({ "ok": false, "handled": handled, "deferred": deferred });
+                    return Ok(Response::from_json(&body)?.with_status(503));
+                }
                 let message_id = message.id.clone();
                 if let Err(error) = runner::handle(env, ctx, &config, message).await {
                     tracing::warn!(event = events::MESSAGE_FAILED, message_id = %message_id, status = error.status(), "message not handled; kapso retries it");

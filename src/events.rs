@@ -27,6 +27,10 @@ pub const BODY_UNREADABLE: &str = "whatsapp.body_unreadable";
 pub const PAYLOAD_MALFORMED: &str = "whatsapp.payload_malformed";
 /// info: a status, an outbound echo or an unknown event was acknowledged.
 pub const EVENT_IGNORED: &str = "whatsapp.event_ignored";
+/// warn: a batch ran past its time budget, so its remaining messages were
+/// answered with 503 (`handled`, `deferred`, `elapsed_ms`); Kapso's retry
+/// of the batch skips the messages already committed.
+pub const BATCH_DEFERRED: &str = "whatsapp.batch_deferred";
 /// info: a Kapso test delivery was acknowledged and not answered.
 pub const TEST_DELIVERY_IGNORED: &str = "whatsapp.test_delivery_ignored";
 

@@ -99,6 +99,20 @@ pub fn accept<S: AsRef<[u8]>>(
     Ok(deliveries)
 }
 
+/// Milliseconds into a delivery after which no further message of a batch is
+/// started. Kapso waits 10 s for the answer, and one message may spend up to
+/// 6 s on model calls (`ai_binding::MESSAGE_BUDGET_MS`), so a message started
+/// before 3 s still ends inside Kapso's budget.
+pub const BATCH_START_BUDGET_MS: u64 = 3_000;
+
+/// Decides whether the next message of a delivery may start. The first one
+/// always does; later ones only while the delivery is inside
+/// [`BATCH_START_BUDGET_MS`]. The messages left are answered with 503, and
+/// Kapso's retry of the whole batch skips the ones already committed.
+pub fn may_start_next(elapsed_ms: u64, started: usize) -> bool {
+    started == 0 || elapsed_ms < BATCH_START_BUDGET_MS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +187,25 @@ mod tests {
                 expected,
                 "{}",
                 String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn batch_stops_starting_messages_after_its_budget() {
+        let cases = [
+            (0, 0, true),
+            (9_999, 0, true),
+            (0, 5, true),
+            (BATCH_START_BUDGET_MS - 1, 1, true),
+            (BATCH_START_BUDGET_MS, 1, false),
+            (60_000, 3, false),
+        ];
+        for (elapsed, started, expected) in cases {
+            assert_eq!(
+                may_start_next(elapsed, started),
+                expected,
+                "{elapsed} ms after {started} messages"
             );
         }
     }

@@ -190,6 +190,38 @@ describe("deliveries", () => {
     assert.equal(worker.kapsoMessages(from).length, 2);
   });
 
+  test("slow batch defers its tail and redelivery finishes it", async () => {
+    const from = newSender();
+    await worker.sendWebhook(textMessage({ from, text: "hola" }));
+    await worker.repliesTo(from);
+    // Each model call takes a second, so the 3 s budget ends mid-batch.
+    worker.mocks.handle("ai", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return null;
+    });
+    try {
+      const messages = Array.from({ length: 6 }, (_, index) => textMessage({ from, text: `almuerzo ${(index + 1) * 1000}` }));
+      const batch = { type: "whatsapp.message.received", batch: true, data: messages };
+
+      const first = await worker.sendWebhook(batch);
+      assert.equal(first.status, 503);
+      assert.ok(first.json.handled >= 1 && first.json.handled < 6, first.text);
+      assert.equal(first.json.deferred, 6 - first.json.handled);
+      await worker.waitForEvent("whatsapp.batch_deferred", { where: (e) => e.deferred === first.json.deferred });
+
+      // Kapso redelivers the whole batch until it gets a 200.
+      let status = first.status;
+      for (let attempt = 0; attempt < 6 && status !== 200; attempt += 1) status = (await worker.sendWebhook(batch)).status;
+      assert.equal(status, 200);
+      for (const message of messages) {
+        assert.equal(expensesOf(message.message.id).length, 1, message.message.text.body);
+        assert.equal((await worker.repliesFor(message.message.id)).length, 1, message.message.text.body);
+      }
+    } finally {
+      worker.mocks.handle("ai", null);
+    }
+  });
+
   test("status events and echoes are acknowledged and store nothing", async () => {
     const count = () => worker.query("SELECT count(*) AS n FROM expenses")[0].n;
     const before = count();
