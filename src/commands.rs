@@ -13,6 +13,9 @@
 //! it. Deleting sets `status = 'deleted'`; nothing is removed. Correcting the
 //! category of an expense with a merchant teaches the merchant's rule, as
 //! picking one does, and undoing the correction points the rule back.
+//! Picking a category for a pending expense ([`pick`]) is a change like any
+//! other, so undoing it puts the expense back to pending, forgets the rule
+//! the pick taught and asks the category question again.
 //!
 //! Summaries and budgets count every currency in the home one: the runner
 //! loads the rate tables of the dates involved and [`summary`] and
@@ -22,6 +25,7 @@
 
 mod budgets;
 mod ledger;
+mod pick;
 mod recognise;
 mod summary;
 mod texts;
@@ -259,6 +263,13 @@ pub enum LedgerQuery {
     Recent(RecentIntent),
     /// One of the user's expenses, from a list row or a confirm button.
     Expense { id: String, intent: ExpenseIntent },
+    /// The expense that a category question asked about, by its source id,
+    /// to give it the category the user picked (a button, a list row, or
+    /// the category typed as the answer).
+    Pick {
+        source_id: String,
+        category_id: String,
+    },
     /// The expenses of a month, for the summary and its report link.
     Summary { period: Period, scope: Scope },
     /// Budget use of the categories that new expenses went to.
@@ -296,8 +307,8 @@ pub enum ExpenseIntent {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LedgerAnswer {
-    /// For `Last`, `Recent`, `Expense` and `OldestPending`: at most one row,
-    /// except for `Recent`.
+    /// For `Last`, `Recent`, `Expense`, `Pick` and `OldestPending`: at
+    /// most one row, except for `Recent`.
     Expenses(Vec<ExpenseRecord>),
     Undo(Option<UndoTarget>),
     Summary(Box<MonthSummary>),

@@ -311,13 +311,6 @@ pub enum Effect {
     /// Classify these drafts, then call [`advance`] with [`Input::Classified`].
     Classify(Vec<Pending>),
     SaveExpense(NewExpense),
-    /// Set the category of a stored expense (pending or not) chosen by the
-    /// user, and remember it for the merchant when there is one.
-    SetCategory {
-        source_id: String,
-        category_id: String,
-        merchant: Option<String>,
-    },
     /// Load the customer's merchant rules, then call [`advance`] with
     /// [`Input::Rules`].
     LoadRules(RulesQuery),
@@ -924,17 +917,14 @@ impl Machine<'_, '_> {
         }
         match head {
             Question::Category {
-                source_id,
-                draft,
-                options,
-                ..
+                source_id, options, ..
             } => {
                 let by_number = option_number(text, options.len()).map(|i| options[i].clone());
                 let by_name = classify::category_by_name(text, self.turn.categories)
                     .map(|category| category.id.clone());
                 match by_number.or(by_name) {
                     Some(category_id) => {
-                        self.set_category(&source_id, Some(&draft), &category_id);
+                        self.set_category(&source_id, &category_id);
                         true
                     }
                     None => false,
@@ -1028,12 +1018,11 @@ impl Machine<'_, '_> {
             .position(|q| q.source_id() == source_id);
         let question = position.map(|index| self.state.questions[index].clone());
         match (prefix, question) {
-            (CATEGORY_PREFIX, question) if self.category(value).is_some() => {
-                let draft = match question {
-                    Some(Question::Category { draft, .. }) => Some(draft),
-                    _ => None,
-                };
-                self.set_category(source_id, draft.as_ref(), value);
+            // Also a button whose question expired or was answered: the
+            // expense is read by its source id, and the reply reports
+            // whether it changed.
+            (CATEGORY_PREFIX, _) if self.category(value).is_some() => {
+                self.set_category(source_id, value);
             }
             (
                 AMOUNT_PREFIX,
@@ -1064,38 +1053,15 @@ impl Machine<'_, '_> {
             .retain(|question| question.source_id() != source_id);
     }
 
-    fn set_category(&mut self, source_id: &str, draft: Option<&Draft>, category_id: &str) {
-        let Some(category) = self.category(category_id).cloned() else {
-            return;
-        };
+    /// Gives the expense `source_id` the category the user picked. The
+    /// expense is read first, so that a stale or forged button changes and
+    /// confirms nothing when it names no expense of this customer.
+    fn set_category(&mut self, source_id: &str, category_id: &str) {
         self.remove_question(source_id);
-        self.effects.push(Effect::SetCategory {
+        self.effects.push(Effect::LoadLedger(LedgerQuery::Pick {
             source_id: source_id.to_owned(),
-            category_id: category.id.clone(),
-            merchant: draft.and_then(|d| d.merchant.clone()),
-        });
-        self.effects.push(Effect::Log(FlowEvent::Completed {
-            source_id: source_id.to_owned(),
-            category_id: category.id.clone(),
-            classifier: Classifier::User,
-            confidence: 1.0,
+            category_id: category_id.to_owned(),
         }));
-        let text = match draft {
-            Some(draft) => {
-                self.effects.push(Effect::Notify(Notice::Completed {
-                    amount: draft.amount,
-                    category: category.name.clone(),
-                    classifier: Classifier::User,
-                }));
-                self.check_budgets([(category.id.as_str(), draft.amount, draft.spent_on)]);
-                self.confirmation(draft, &category.name)
-            }
-            None => match self.language() {
-                Language::Spanish => format!("✅ Categoría cambiada a {}.", category.name),
-                Language::English => format!("✅ Category changed to {}.", category.name),
-            },
-        };
-        self.reply_text(text);
     }
 
     fn choose_amount(&mut self, source_id: &str, draft: Draft, amount: Money) {

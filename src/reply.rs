@@ -524,6 +524,14 @@ pub fn edited(language: Language, details: &str) -> String {
     }
 }
 
+/// Confirms a category picked for an expense that already had another one.
+pub fn category_changed(language: Language, category: &str) -> String {
+    match language {
+        Language::Spanish => format!("✅ Categoría cambiada a {category}."),
+        Language::English => format!("✅ Category changed to {category}."),
+    }
+}
+
 /// The answer to an edit that changes nothing.
 pub fn already_so(language: Language, details: &str) -> String {
     match language {

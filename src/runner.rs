@@ -234,7 +234,7 @@ pub async fn handle(
         run_flow(&store, &ledger, config, &mut ai, state, input, &turn).await?;
 
     // Only new rows count against a limit: completing a stored pending
-    // expense is a `SetCategory`, not a `SaveExpense`.
+    // expense is a `ChangeExpense`, not a `SaveExpense`.
     let new_expenses = effects
         .iter()
         .filter(|effect| matches!(effect, Effect::SaveExpense(_)))
@@ -302,16 +302,6 @@ pub async fn handle(
                 "whatsapp",
                 expense,
             )?),
-            Effect::SetCategory {
-                source_id,
-                category_id,
-                merchant,
-            } => {
-                statements.push(store.set_category(customer_id, source_id, category_id)?);
-                if let Some(merchant) = merchant {
-                    statements.push(store.learn_rule(customer_id, merchant, category_id)?);
-                }
-            }
             Effect::DeleteRule { merchant } => {
                 statements.push(store.delete_rule(customer_id, merchant)?);
             }

@@ -111,15 +111,6 @@ pub const INSERT_EXPENSE: &str = "INSERT INTO expenses (id, customer_id, user_id
              description, merchant, category_id, status, confidence, classified_by, source, \
              source_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-/// Sets the category the user chose. It completes a pending expense and
-/// corrects a completed one, but never touches a deleted one or takes another
-/// customer's category.
-pub const SET_CATEGORY: &str =
-    "UPDATE expenses SET category_id = ?3, status = 'completed', confidence = 1.0, \
-             classified_by = 'user', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE customer_id = ?1 AND source_message_id = ?2 AND status != 'deleted' \
-             AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)";
-
 /// Stores or replaces a merchant rule.
 pub const UPSERT_MERCHANT_RULE: &str =
     "INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES (?1, ?2, ?3) \
@@ -287,6 +278,15 @@ pub const EXPENSE_OF_USER: &str = concat!(
     "SELECT ",
     expense_columns!(),
     " FROM expenses e WHERE e.customer_id = ?1 AND e.user_id IS ?2 AND e.id = ?3"
+);
+
+/// The expenses of the customer recorded under a source id, whatever their
+/// status: `?1` customer, `?2` `source_message_id`. At most one, because
+/// the column is unique.
+pub const EXPENSE_BY_SOURCE: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.source_message_id = ?2"
 );
 
 /// An expense of the customer, whatever its status: `?1` customer, `?2`

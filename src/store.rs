@@ -438,20 +438,6 @@ impl Store {
         )
     }
 
-    /// The update that sets the category the user chose; it completes a
-    /// pending expense and corrects a completed one, never a deleted one.
-    pub fn set_category(
-        &self,
-        customer_id: &str,
-        source_id: &str,
-        category_id: &str,
-    ) -> Result<D1PreparedStatement, AppError> {
-        self.prepare(
-            sql::SET_CATEGORY,
-            &[text(customer_id), text(source_id), text(category_id)],
-        )
-    }
-
     /// The upsert of a merchant rule.
     pub fn learn_rule(
         &self,

@@ -1012,3 +1012,4 @@ fn expense_rows_from_d1_are_read_or_skipped() {
 
 mod converted;
 mod edits;
+mod picks;

@@ -111,6 +111,22 @@ fn classify_requests(transition: &Transition) -> Vec<&Pending> {
         .collect()
 }
 
+/// The category picks a transition requests from the ledger, as `(source
+/// id, category id)`.
+fn picks(transition: &Transition) -> Vec<(&String, &String)> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LoadLedger(LedgerQuery::Pick {
+                source_id,
+                category_id,
+            }) => Some((source_id, category_id)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn logged(transition: &Transition) -> Vec<&FlowEvent> {
     transition
         .effects
@@ -242,14 +258,7 @@ fn answers_complete_a_pending_expense() {
     ];
     for (input, expected) in cases {
         let transition = step(awaiting_category("m0#1"), input.clone(), "m1");
-        let set = transition.effects.iter().find_map(|effect| match effect {
-            Effect::SetCategory {
-                source_id,
-                category_id,
-                ..
-            } => Some((source_id, category_id)),
-            _ => None,
-        });
+        let set = picks(&transition).into_iter().next();
         assert_eq!(
             set,
             Some((&"m0#1".to_owned(), &expected.to_owned())),
@@ -292,10 +301,10 @@ fn stale_button_still_sets_the_category() {
         title: "Comida".into(),
     };
     let transition = step(State::default(), tap, "m2");
-    assert!(transition.effects.iter().any(|effect| matches!(
-        effect,
-        Effect::SetCategory { source_id, category_id, .. } if source_id == "old#1" && category_id == "food"
-    )));
+    assert_eq!(
+        picks(&transition),
+        vec![(&"old#1".to_owned(), &"food".to_owned())]
+    );
 }
 
 #[test]
@@ -305,10 +314,7 @@ fn button_for_unknown_category_sets_nothing() {
         title: "Comida".into(),
     };
     let transition = step(awaiting_category("m0#1"), tap, "m2");
-    assert!(!transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert!(picks(&transition).is_empty(), "{:?}", transition.effects);
 }
 
 #[test]
@@ -368,18 +374,12 @@ fn questions_expire_after_their_ttl() {
     state.updated_at = NOW - QUESTION_TTL_SECONDS - 1;
     let transition = step(state, text("salud"), "m1");
     assert!(logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 }));
-    assert!(!transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert!(picks(&transition).is_empty(), "{:?}", transition.effects);
 
     let mut fresh = awaiting_category("m0#1");
     fresh.updated_at = NOW - QUESTION_TTL_SECONDS + 1;
     let transition = step(fresh, text("salud"), "m1");
-    assert!(transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert_eq!(picks(&transition).len(), 1, "{:?}", transition.effects);
 }
 
 #[test]
@@ -667,15 +667,32 @@ fn transitions_with_commands_answers_and_timeouts() {
             replies: 0,
         },
         Case {
-            what: "an answer in time completes the expense and checks budgets",
+            what: "an answer in time reads the expense to pick its category",
             state: aged(fresh(), ttl - 1),
             input: text("salud"),
+            questions: &[],
+            loads: vec![LedgerQuery::Pick {
+                source_id: "m0#1".into(),
+                category_id: "health".into(),
+            }],
+            replies: 0,
+        },
+        Case {
+            what: "the picked expense is completed and its budget checked",
+            state: State::default(),
+            input: ledger(
+                LedgerQuery::Pick {
+                    source_id: "old#1".into(),
+                    category_id: "health".into(),
+                },
+                vec![pending_record("old")],
+            ),
             questions: &[],
             loads: vec![LedgerQuery::Budgets(vec![crate::commands::BudgetCheck {
                 category_id: "health".into(),
                 period: crate::commands::Period::of(today()),
-                added: vec![(today(), Money::new(5_000, Currency::Clp))],
-                replaces: None,
+                added: vec![(today(), Money::new(4_000, Currency::Clp))],
+                replaces: Some("old".into()),
             }])],
             replies: 1,
         },
@@ -726,6 +743,28 @@ fn transitions_with_commands_answers_and_timeouts() {
             questions: &["category"],
             loads: vec![],
             replies: 1,
+        },
+        Case {
+            what: "undoing a pick asks the category again",
+            state: State::default(),
+            input: Input::Ledger {
+                query: LedgerQuery::UndoTarget,
+                answer: LedgerAnswer::Undo(Some(crate::commands::UndoTarget {
+                    expense: {
+                        let mut picked = pending_record("old");
+                        picked.values.category_id = Some("food".into());
+                        picked.values.status = crate::commands::Status::Completed;
+                        picked
+                    },
+                    change: Some(crate::commands::PastChange {
+                        id: "ch1".into(),
+                        before: pending_record("old").values,
+                    }),
+                })),
+            },
+            questions: &["category"],
+            loads: vec![],
+            replies: 2,
         },
         Case {
             what: "no stale pending expense: nothing more",
@@ -818,10 +857,6 @@ fn expiry_is_logged_and_the_question_not_answered() {
         let logged_expiry =
             logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 });
         assert_eq!(logged_expiry, expired, "age {age}");
-        let set = transition
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::SetCategory { .. }));
-        assert_eq!(set, !expired, "age {age}");
+        assert_eq!(picks(&transition).is_empty(), expired, "age {age}");
     }
 }
