@@ -16,8 +16,11 @@
 //! when that user has not written in 24 hours (WhatsApp then rejects
 //! free-form messages), the expense waits as `pending_category`, and
 //! [`offer_pending`] queues its question on that user's next WhatsApp
-//! message.
+//! message. A completed receipt is checked against its category's budget
+//! when the user can be told; otherwise the alert waits for their next chat
+//! turn in that category.
 
+mod budgets;
 mod entry;
 mod outcome;
 mod pending;
@@ -290,6 +293,16 @@ pub async fn handle(
         classification,
     }]);
     let transition = flow::advance(state, input, &turn);
+    let alerts = budgets::check(
+        env,
+        config,
+        &store,
+        &turn,
+        user_id.as_deref(),
+        link.as_ref(),
+        &transition.effects,
+    )
+    .await?;
 
     let mut statements = Vec::new();
     let mut status = ExpenseStatus::PendingCategory;
@@ -310,6 +323,7 @@ pub async fn handle(
             }
         }
     }
+    statements.extend(alerts.statements);
     if store
         .commit(&ledger_id, Some(customer_id), "handled", statements)
         .await?
@@ -326,7 +340,7 @@ pub async fn handle(
 
     let mut replies = Vec::new();
     let mut notices = Vec::new();
-    for effect in transition.effects {
+    for effect in transition.effects.into_iter().chain(alerts.effects) {
         match effect {
             Effect::Reply(outbound) => replies.push(outbound),
             Effect::Notify(notice) => notices.push((

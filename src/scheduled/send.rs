@@ -203,7 +203,8 @@ pub(super) async fn proactive(
     }
 }
 
-async fn send(
+/// Sends one proactive message to `recipient`, with Kapso's retries.
+pub(super) async fn send(
     kapso: &crate::kapso::client::KapsoClient,
     recipient: &Recipient,
     message: &Outbound,
