@@ -308,15 +308,37 @@ fn phone_mask(tokens: &[Token<'_>], skip: &[bool]) -> Vec<bool> {
 
 /// Drops plain four-digit numbers that read as years (`matrícula 2026
 /// 350000`, `año 2025`); a lone number that could be this year is kept but
-/// must be confirmed.
+/// must be confirmed. A connector between the number and every other amount
+/// makes it the price of its own expense (`almuerzo 1000 y taxi 2000`).
 fn drop_years(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
     use chrono::Datelike;
     let is_year = |span: &Span| {
         span.plain.is_some_and(|v| (1900..=2100).contains(&v)) && tokens[span.start].text.len() == 4
     };
-    let has_other = spans.iter().any(|span| !is_year(span));
+    // Spans never overlap, so the tokens between two are those after the
+    // first one's end and before the second one's start.
+    let connected = |year: &Span, other: &Span| {
+        let between = if year.start < other.start {
+            year.end..other.start
+        } else {
+            other.end..year.start
+        };
+        !tokens[between].iter().any(is_connector)
+    };
+    let beside_other: Vec<bool> = spans
+        .iter()
+        .map(|span| {
+            is_year(span)
+                && spans
+                    .iter()
+                    .any(|other| !is_year(other) && connected(span, other))
+        })
+        .collect();
     let this_year = u64::try_from(context.today.year()).unwrap_or_default();
+    let mut index = 0;
     spans.retain_mut(|span| {
+        let has_other = beside_other[index];
+        index += 1;
         if !is_year(span) {
             return true;
         }
