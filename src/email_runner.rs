@@ -251,8 +251,7 @@ pub async fn handle(
 
     let mut categories = store.categories(customer_id).await?;
     if categories.is_empty() {
-        store.seed_categories(customer_id, language).await?;
-        categories = store.categories(customer_id).await?;
+        categories = store.seed_categories(customer_id, language).await?;
     }
     let turn = Turn {
         customer: &customer,

@@ -183,11 +183,12 @@ pub async fn handle(
 
     let today = local_today(&customer, now);
     let mut categories = store.categories(customer_id).await?;
+    // A customer's first message brings the default categories, committed
+    // with it, so that a message the expense limit refuses writes none.
+    let mut seeded = Vec::new();
     if categories.is_empty() {
-        store
-            .seed_categories(customer_id, Language::of_locale(&customer.locale))
-            .await?;
-        categories = store.categories(customer_id).await?;
+        let language = Language::of_locale(&customer.locale);
+        (categories, seeded) = store.default_categories(customer_id, language)?;
     }
     let kv = env.kv(CONVERSATION_STATE_KV)?;
     let state_key = platform::state_key(customer_id, &identity.id);
@@ -290,7 +291,8 @@ pub async fn handle(
         }
     }
 
-    let mut statements = offered;
+    let mut statements = seeded;
+    statements.extend(offered);
     // WhatsApp's 24-hour window for free-form messages starts at this
     // message: reminders and emailed receipts are sent only inside it.
     statements.push(store.touch_identity(&identity.id)?);

@@ -120,12 +120,6 @@ pub const UPSERT_MERCHANT_RULE: &str =
 pub const INSERT_INBOUND_MESSAGE: &str =
     "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)";
 
-/// The locale of a customer and how many categories it has, to seed the
-/// default categories once, in its language: `?1` customer.
-pub const CUSTOMER_SEED_STATE: &str = "SELECT c.locale, \
-                 (SELECT count(*) FROM categories WHERE customer_id = c.id) AS categories \
-                 FROM customers c WHERE c.id = ?1";
-
 /// A customer's merchant rules, by merchant, at most 50 (what one WhatsApp
 /// message lists comfortably): `?1` customer.
 pub const MERCHANT_RULES: &str = "SELECT merchant, category_id FROM merchant_rules \

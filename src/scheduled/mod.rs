@@ -118,10 +118,10 @@ impl Run<'_> {
         };
         let mut categories = self.store.categories(customer_id).await?;
         if categories.is_empty() {
-            self.store
+            categories = self
+                .store
                 .seed_categories(customer_id, Language::of_locale(&customer.locale))
                 .await?;
-            categories = self.store.categories(customer_id).await?;
         }
         Ok(Some((customer, categories)))
     }
