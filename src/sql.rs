@@ -162,31 +162,6 @@ pub const EXPENSES_CREATED_BETWEEN: &str = "SELECT count(*) AS expenses FROM exp
                  WHERE customer_id = ?1 AND created_at >= ?2 AND created_at < ?3 \
                  AND status != 'deleted'";
 
-/// Totals by category and currency of expenses spent in `[?2, ?3)`
-/// (`YYYY-MM-DD`): the household's when `?4` is NULL, one user's otherwise.
-/// `?1` customer. Pending expenses are counted with a NULL category; amounts
-/// in different currencies are never added together.
-pub const EXPENSE_TOTALS_BY_CATEGORY: &str = "SELECT e.category_id, c.name AS category, \
-                 e.currency, count(*) AS expenses, sum(e.amount_minor) AS total_minor \
-                 FROM expenses e LEFT JOIN categories c ON c.id = e.category_id \
-                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
-                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
-                 AND (?4 IS NULL OR e.user_id = ?4) \
-                 GROUP BY e.category_id, e.currency \
-                 ORDER BY e.currency, total_minor DESC, category";
-
-/// Totals by household member and currency of expenses spent in `[?2, ?3)`
-/// (`YYYY-MM-DD`): `?1` customer. Expenses without a user (email without a
-/// known sender, a deleted member) form one row with a NULL `user_id`.
-pub const EXPENSE_TOTALS_BY_USER: &str = "SELECT e.user_id, u.display_name, e.currency, \
-                 count(*) AS expenses, sum(e.amount_minor) AS total_minor \
-                 FROM expenses e LEFT JOIN users u ON u.id = e.user_id \
-                 AND u.customer_id = e.customer_id \
-                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
-                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
-                 GROUP BY e.user_id, e.currency \
-                 ORDER BY e.currency, total_minor DESC, e.user_id";
-
 // Receipts forwarded by email.
 
 /// The route of an inbound address: `?1` address, compared without case.

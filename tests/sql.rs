@@ -3049,17 +3049,22 @@ mod privacy_data {
         transaction.commit().expect("commit");
     }
 
-    /// Household totals by category and currency for December 2026.
+    /// Household totals by category and currency for December 2026, as
+    /// `(category id, expenses, minor units)`.
     fn totals(db: &Connection) -> Vec<(Option<String>, i64, i64)> {
-        db.prepare(sql::EXPENSE_TOTALS_BY_CATEGORY)
-            .expect("prepare")
-            .query_map(
-                params!["c1", "2026-12-01", "2027-01-01", None::<String>],
-                |r| Ok((r.get(0)?, r.get(3)?, r.get(4)?)),
-            )
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("totals")
+        db.prepare(
+            "SELECT category_id, count(*), sum(amount_minor) FROM expenses \
+             WHERE customer_id = ?1 AND status != 'deleted' \
+             AND spent_on >= ?2 AND spent_on < ?3 \
+             GROUP BY category_id, currency ORDER BY currency, 3 DESC, category_id",
+        )
+        .expect("prepare")
+        .query_map(params!["c1", "2026-12-01", "2027-01-01"], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("totals")
     }
 
     fn text_values(db: &Connection, skip_customer: Option<&str>) -> Vec<(String, String)> {
