@@ -230,7 +230,13 @@ pub async fn handle(
                 return Ok(Outcome::Duplicate { source_id });
             }
             tracing::warn!(event = events::RECEIPT_UNREADABLE, customer_id, message_id = %ledger_id, sender = %sender, reason = error.reason(), "no expense read from the mail");
-            let notified = tell_text(&ledger_id, reply::email_unreadable(language, &mail.subject));
+            let text = match error {
+                email::ReceiptError::AmountTooLarge(amount) => {
+                    reply::amount_too_large(language, amount, &customer.locale)
+                }
+                _ => reply::email_unreadable(language, &mail.subject),
+            };
+            let notified = tell_text(&ledger_id, text);
             return Ok(Outcome::Unreadable {
                 reason: error.reason(),
                 notified,

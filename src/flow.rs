@@ -646,6 +646,12 @@ impl Machine<'_, '_> {
             classification,
         } in items
         {
+            // Every path checks its amounts before classifying; this keeps a
+            // draft from an older conversation state out of the ledger too.
+            if !pending.draft.amount.is_recordable() {
+                self.reply_too_large(pending.draft.amount);
+                continue;
+            }
             // A category id that is not the customer's is treated as no match.
             let category = classification
                 .category_id
@@ -851,6 +857,9 @@ impl Machine<'_, '_> {
         let mut to_classify = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
             let source_id = format!("{}#{}", self.turn.message_id, index + 1);
+            let Some(item) = self.within_maximum(item) else {
+                continue;
+            };
             match item {
                 Item::Expense(draft) => to_classify.push(Pending {
                     source_id,
@@ -936,39 +945,50 @@ impl Machine<'_, '_> {
                 merchant,
                 spent_on,
                 ..
-            } => match parse::parse_amount(text, &self.parse_context()) {
-                AmountReading::Exact(amount) => {
-                    self.state.questions.remove(0);
-                    let draft = Draft {
-                        amount,
-                        spent_on,
-                        description,
-                        merchant,
-                    };
-                    self.effects
-                        .push(Effect::Classify(vec![Pending { source_id, draft }]));
-                    true
+            } => {
+                match Self::reading_within_maximum(parse::parse_amount(text, &self.parse_context()))
+                {
+                    Err(amount) => {
+                        // The question stays open and is asked again.
+                        if let Some(head) = self.state.questions.first_mut() {
+                            *head.asked_mut() = false;
+                        }
+                        self.reply_too_large(amount);
+                        true
+                    }
+                    Ok(AmountReading::Exact(amount)) => {
+                        self.state.questions.remove(0);
+                        let draft = Draft {
+                            amount,
+                            spent_on,
+                            description,
+                            merchant,
+                        };
+                        self.effects
+                            .push(Effect::Classify(vec![Pending { source_id, draft }]));
+                        true
+                    }
+                    Ok(AmountReading::Ambiguous(candidates)) => {
+                        let draft = Draft {
+                            amount: candidates
+                                .first()
+                                .copied()
+                                .unwrap_or(Money::new(0, self.turn.customer.home_currency)),
+                            spent_on,
+                            description,
+                            merchant,
+                        };
+                        self.state.questions[0] = Question::AmountChoice {
+                            source_id,
+                            draft,
+                            candidates,
+                            asked: false,
+                        };
+                        true
+                    }
+                    Ok(AmountReading::None) => false,
                 }
-                AmountReading::Ambiguous(candidates) => {
-                    let draft = Draft {
-                        amount: candidates
-                            .first()
-                            .copied()
-                            .unwrap_or(Money::new(0, self.turn.customer.home_currency)),
-                        spent_on,
-                        description,
-                        merchant,
-                    };
-                    self.state.questions[0] = Question::AmountChoice {
-                        source_id,
-                        draft,
-                        candidates,
-                        asked: false,
-                    };
-                    true
-                }
-                AmountReading::None => false,
-            },
+            }
             Question::AmountChoice {
                 source_id,
                 draft,
@@ -1108,6 +1128,16 @@ impl Machine<'_, '_> {
         let spent_on = reading.spent_on.unwrap_or(self.turn.today);
         let merchant = reading.merchant;
         let item = match reading.amount {
+            // A total above the maximum is more likely misread than real,
+            // so the user is told and asked for the amount.
+            Some(amount) if !amount.is_recordable() => {
+                self.reply_too_large(amount);
+                Item::MissingAmount {
+                    description,
+                    merchant,
+                    spent_on,
+                }
+            }
             None => {
                 self.reply_text(reply::receipt_unreadable(language));
                 Item::MissingAmount {
@@ -1413,6 +1443,7 @@ impl Machine<'_, '_> {
     }
 }
 
+mod amounts;
 mod expiry;
 
 #[cfg(test)]
@@ -1833,6 +1864,25 @@ mod settings_tests {
             caption: None,
         });
         assert!(replies(&result)[1].contains("la boleta de la foto"));
+    }
+
+    #[test]
+    fn receipt_above_the_maximum_asks_for_the_amount() {
+        let result = step(receipt(Some(100_000_000_001), Some("jumbo"), None));
+        let texts = replies(&result);
+        assert!(
+            texts[0].starts_with("CLP 100.000.000.001 es más de lo que puedo anotar"),
+            "{texts:?}"
+        );
+        assert!(texts[1].starts_with("¿Cuánto fue"), "{texts:?}");
+        assert!(matches!(
+            result.state.questions.as_slice(),
+            [Question::Amount { .. }]
+        ));
+        assert!(!result
+            .effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::Classify(_))));
     }
 
     #[test]

@@ -784,6 +784,21 @@ pub fn edit_usage(language: Language) -> &'static str {
     }
 }
 
+/// The answer to an amount above the maximum that misgastos records, with
+/// that maximum in the amount's currency.
+pub fn amount_too_large(language: Language, amount: Money, locale: &str) -> String {
+    let max = self::amount(Money::max(amount.currency), locale);
+    let amount = self::amount(amount, locale);
+    match language {
+        Language::Spanish => format!(
+            "{amount} es más de lo que puedo anotar: el máximo es {max} por monto. Revisa el número y escríbelo de nuevo."
+        ),
+        Language::English => format!(
+            "{amount} is more than I can record: the maximum is {max} per amount. Check the number and type it again."
+        ),
+    }
+}
+
 /// The answer to an amount with several readings in an edit or a budget.
 pub fn amount_ambiguous(language: Language) -> &'static str {
     match language {

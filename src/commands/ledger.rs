@@ -40,6 +40,10 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         Recognised::Command(command) => command,
         Recognised::Invalid(problem) => return vec![text(problem_text(language, &problem))],
     };
+    if let Some(amount) = amount_above_maximum(&command, turn) {
+        let locale = &turn.customer.locale;
+        return vec![text(reply::amount_too_large(language, amount, locale))];
+    }
     let query = match command {
         Command::Undo => LedgerQuery::UndoTarget,
         Command::DeleteLast => LedgerQuery::Last(LastIntent::Delete),
@@ -68,6 +72,19 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         }
     };
     vec![Effect::LoadLedger(query)]
+}
+
+/// The amount a command would record that is above the maximum: a new
+/// amount for an expense, or a budget.
+fn amount_above_maximum(command: &Command, turn: &Turn<'_>) -> Option<Money> {
+    let amount = match command {
+        Command::Edit(Edit::Amount(amount)) => *amount,
+        Command::Budget {
+            minor: Some(minor), ..
+        } => Money::new(*minor, turn.customer.home_currency),
+        _ => return None,
+    };
+    (!amount.is_recordable()).then_some(amount)
 }
 
 /// The effects of tapping a recent-list row or a delete button; `None` for

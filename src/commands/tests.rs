@@ -383,6 +383,38 @@ fn commands_start_with_the_right_query() {
 }
 
 #[test]
+fn amounts_above_the_maximum_are_rejected() {
+    let too_large = "CLP 100.000.000.001 es más de lo que puedo anotar: el máximo es CLP 100.000.000.000 por monto. Revisa el número y escríbelo de nuevo.";
+    for text in [
+        "no, eran 100000000001",
+        "cambia el monto a 100000000001",
+        "presupuesto comida 100000000001",
+    ] {
+        let effects = with_turn("es-CL", |turn| {
+            let recognised = recognise(text, turn).expect("a command");
+            start(recognised, turn)
+        });
+        assert_eq!(
+            effects,
+            vec![Effect::Reply(Outbound::Text(too_large.into()))],
+            "{text}"
+        );
+    }
+    for text in ["no, eran 100000000000", "presupuesto comida 100000000000"] {
+        let effects = with_turn("es-CL", |turn| {
+            let recognised = recognise(text, turn).expect("a command");
+            start(recognised, turn)
+        });
+        assert!(
+            effects
+                .iter()
+                .any(|effect| matches!(effect, Effect::LoadLedger(_) | Effect::SetBudget { .. })),
+            "{text}: {effects:?}"
+        );
+    }
+}
+
+#[test]
 fn delete_last_confirms_with_details_in_both_languages() {
     let cases = [
         (

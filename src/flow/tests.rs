@@ -860,3 +860,98 @@ fn expiry_is_logged_and_the_question_not_answered() {
         assert_eq!(picks(&transition).is_empty(), expired, "age {age}");
     }
 }
+
+fn texts_of(transition: &Transition) -> Vec<String> {
+    replies(transition)
+        .into_iter()
+        .map(|outbound| outbound.text().to_owned())
+        .collect()
+}
+
+const TOO_LARGE: &str = "CLP 100.000.000.001 es más de lo que puedo anotar: el máximo es CLP 100.000.000.000 por monto. Revisa el número y escríbelo de nuevo.";
+
+#[test]
+fn expense_at_the_maximum_is_classified() {
+    let transition = step(State::default(), text("almuerzo 100000000000"), "m1");
+    let pending = classify_requests(&transition);
+    assert_eq!(pending.len(), 1, "{:?}", transition.effects);
+    assert_eq!(
+        pending[0].draft.amount,
+        Money::new(crate::money::MAX_AMOUNT_MINOR, Currency::Clp)
+    );
+}
+
+#[test]
+fn expense_above_the_maximum_is_not_recorded() {
+    let transition = step(State::default(), text("almuerzo 100000000001"), "m1");
+    assert!(classify_requests(&transition).is_empty());
+    assert!(transition.state.is_idle(), "{:?}", transition.state);
+    assert_eq!(texts_of(&transition), vec![TOO_LARGE]);
+
+    // The other expenses of the message are recorded.
+    let mixed = step(
+        State::default(),
+        text("almuerzo 100000000001\ntaxi 5000"),
+        "m2",
+    );
+    let pending = classify_requests(&mixed);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].draft.description, "taxi");
+    assert_eq!(texts_of(&mixed), vec![TOO_LARGE]);
+}
+
+#[test]
+fn answer_above_the_maximum_asks_again() {
+    let asked = step(State::default(), text("almuerzo"), "m1");
+    let too_large = step(asked.state, text("100000000001"), "m2");
+    assert!(classify_requests(&too_large).is_empty());
+    let texts = texts_of(&too_large);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts[0], TOO_LARGE);
+    assert!(
+        texts[1].contains("almuerzo"),
+        "the question again: {texts:?}"
+    );
+    assert!(matches!(
+        too_large.state.questions.first(),
+        Some(Question::Amount { .. })
+    ));
+
+    let answered = step(too_large.state, text("100000000000"), "m3");
+    assert_eq!(classify_requests(&answered).len(), 1);
+}
+
+#[test]
+fn english_amount_above_the_maximum_names_it() {
+    let customer = Customer {
+        locale: "en-US".into(),
+        home_currency: Currency::Usd,
+        ..customer()
+    };
+    let categories = categories();
+    let turn = Turn {
+        customer: &customer,
+        categories: &categories,
+        today: today(),
+        now: NOW,
+        message_id: "m1",
+    };
+    let transition = advance(State::default(), text("lunch 1,000,000,000.01"), &turn);
+    assert!(classify_requests(&transition).is_empty());
+    assert_eq!(
+        texts_of(&transition),
+        vec!["USD 1,000,000,000.01 is more than I can record: the maximum is USD 1,000,000,000.00 per amount. Check the number and type it again."]
+    );
+}
+
+#[test]
+fn classified_draft_above_the_maximum_is_not_saved() {
+    let too_large = draft(crate::money::MAX_AMOUNT_MINOR + 1, "almuerzo");
+    let transition = step(
+        State::default(),
+        classified("m0#1", too_large, Some("food"), 0.9),
+        "m1",
+    );
+    assert!(saved(&transition).is_empty());
+    assert_eq!(texts_of(&transition), vec![TOO_LARGE]);
+}
