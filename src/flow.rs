@@ -33,7 +33,7 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 pub const MAX_EXPENSES_PER_MESSAGE: usize = 20;
 
 /// Seconds an open question stays answerable after the conversation's last
-/// change; see [`expiry`] for what happens to it then.
+/// change; the `expiry` module decides what happens to it then.
 pub const QUESTION_TTL_SECONDS: i64 = 24 * 60 * 60;
 /// Seconds the conversation state stays in KV after its last change: far
 /// longer than a question lives, so that the flow can tell the user which

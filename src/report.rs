@@ -9,7 +9,7 @@
 //!
 //! Every expense keeps its own amount and currency. The page's totals and
 //! charts are in the customer's home currency, each amount converted at the
-//! rate of its own date ([`home`]). The per-currency totals, the original
+//! rate of its own date (`home`). The per-currency totals, the original
 //! amounts and their converted values are shown beside them. An amount whose
 //! rate could not be had is listed as not converted and left out of the
 //! totals and charts.
