@@ -17,6 +17,7 @@ use crate::ai::ReceiptReading;
 use crate::classify::{self, Classification, Classifier};
 use crate::commands::{self, BudgetAlert, ExpenseChange, LedgerAnswer, LedgerQuery};
 use crate::kapso::client::{Outbound, MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_ROW_TITLE};
+use crate::kapso::Content;
 use crate::model::{Category, Customer, Language};
 use crate::money::Money;
 use crate::parse::{self, AmountReading, Item, ParseContext, SmallTalk};
@@ -178,6 +179,38 @@ pub enum Input {
         query: recurring::chat::Query,
         rules: Vec<recurring::Rule>,
     },
+}
+
+impl Input {
+    /// The input of a message's content. A voice note counts as its
+    /// transcript and a photo or document as its caption, and what carries
+    /// neither is [`Input::AudioWithoutTranscript`] or [`Input::Unsupported`].
+    /// A photo the vision model reads is the runner's [`Input::Receipt`]
+    /// instead.
+    pub fn of(content: &Content) -> Input {
+        match content {
+            Content::Text(text) => Input::Text(text.clone()),
+            Content::Choice { id, title } => Input::Choice {
+                id: id.clone(),
+                title: title.clone(),
+            },
+            Content::Audio {
+                transcript: Some(text),
+            } => Input::Text(text.clone()),
+            Content::Audio { transcript: None } => Input::AudioWithoutTranscript,
+            Content::Image {
+                caption: Some(caption),
+                ..
+            }
+            | Content::Document {
+                caption: Some(caption),
+                ..
+            } => Input::Text(caption.clone()),
+            Content::Image { .. } | Content::Document { .. } | Content::Unsupported { .. } => {
+                Input::Unsupported
+            }
+        }
+    }
 }
 
 /// A learned merchant rule: expenses at `merchant` go to `category_id`.

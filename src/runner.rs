@@ -20,7 +20,7 @@ use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
 use crate::flow::{self, Classified, Effect, FlowEvent, Input, Notice, Pending, Transition, Turn};
-use crate::fx_rates::{self, RateBook};
+use crate::fx_rates::RateBook;
 use crate::http::{HttpClient, HttpError};
 use crate::kapso::client::{Addressee, Outbound, SendOutcome, SendReport, REPLY_RETRY};
 use crate::kapso::{Content, InboundMessage};
@@ -216,14 +216,9 @@ pub async fn handle(
         Content::Image { .. } => {
             ai_binding::photo_input(&ai, config, &message, &customer, today).await
         }
-        content => input_of(content),
+        content => Input::of(content),
     };
-    let rates = RateBook::new(
-        env,
-        config,
-        fx_rates::MESSAGE_RATES_BUDGET_MS,
-        started_ms + f64::from(fx_rates::MESSAGE_DEADLINE_MS),
-    );
+    let rates = RateBook::for_message(env, config, started_ms);
     let ledger = Ledger {
         store: &store,
         customer_id,
@@ -733,31 +728,6 @@ async fn rule_classification(
         classifier: Classifier::Rule,
         alternatives: Vec::new(),
     }))
-}
-
-fn input_of(content: &Content) -> Input {
-    match content {
-        Content::Text(text) => Input::Text(text.clone()),
-        Content::Choice { id, title } => Input::Choice {
-            id: id.clone(),
-            title: title.clone(),
-        },
-        Content::Audio {
-            transcript: Some(text),
-        } => Input::Text(text.clone()),
-        Content::Audio { transcript: None } => Input::AudioWithoutTranscript,
-        Content::Image {
-            caption: Some(caption),
-            ..
-        }
-        | Content::Document {
-            caption: Some(caption),
-            ..
-        } => Input::Text(caption.clone()),
-        Content::Image { .. } | Content::Document { .. } | Content::Unsupported { .. } => {
-            Input::Unsupported
-        }
-    }
 }
 
 /// Today in the customer's time zone; UTC when the zone is unknown.

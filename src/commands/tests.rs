@@ -134,6 +134,39 @@ fn alerts(response: &Response) -> Vec<&BudgetAlert> {
         .collect()
 }
 
+/// Undoes `expense`'s latest change, which `before` describes.
+fn undo(expense: ExpenseRecord, before: Values) -> Response {
+    let target = UndoTarget {
+        expense,
+        change: Some(PastChange {
+            id: "ch1".into(),
+            before,
+        }),
+    };
+    with_turn("es-CL", |turn| {
+        respond(
+            LedgerQuery::UndoTarget,
+            LedgerAnswer::Undo(Some(target)),
+            turn,
+        )
+    })
+}
+
+/// The merchant rules a response teaches, as `(merchant, category id)`.
+fn learned(response: &Response) -> Vec<(&str, &str)> {
+    response
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LearnRule {
+                merchant,
+                category_id,
+            } => Some((merchant.as_str(), category_id.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks WhatsApp's limits on every interactive reply of a response.
 fn assert_within_limits(response: &Response, what: &str) {
     for effect in &response.effects {

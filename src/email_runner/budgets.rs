@@ -6,7 +6,7 @@ use crate::budget_alerts::{self, Alerts};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::flow::{Effect, Turn};
-use crate::fx_rates::{self, RateBook};
+use crate::fx_rates::RateBook;
 use crate::ledger_store::Ledger;
 use crate::store::{Store, WhatsAppLink};
 
@@ -37,13 +37,7 @@ pub(super) async fn check(
         budget_alerts::log_deferred(&turn.customer.id, turn.message_id, "unreachable");
         return Ok(Alerts::default());
     }
-    let started_ms = js_sys::Date::now();
-    let rates = RateBook::new(
-        env,
-        config,
-        fx_rates::MESSAGE_RATES_BUDGET_MS,
-        started_ms + f64::from(fx_rates::MESSAGE_DEADLINE_MS),
-    );
+    let rates = RateBook::for_message(env, config, js_sys::Date::now());
     let ledger = Ledger {
         store,
         customer_id: &turn.customer.id,

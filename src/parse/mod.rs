@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 
 use crate::money::{Currency, Money};
 
+pub(crate) use date::month as month_number;
 use scan::{Mode, Span};
 use token::{tokenize, Kind, Token};
 

@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::model::Language;
 
 const LOCALES: [&str; 5] = ["es-CL", "es-MX", "es-AR", "es-CO", "en-US"];
 
@@ -162,36 +163,6 @@ fn uses_dollar_sign(currency: Currency) -> bool {
     )
 }
 
-const SPANISH_MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-const ENGLISH_MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// Number of the forms [`written_date`] writes.
 const DATE_FORMS: usize = 8;
 
@@ -202,7 +173,7 @@ fn written_date(date: NaiveDate, form: usize, locale: &str) -> String {
     let (day, month, year) = (date.day(), date.month(), date.year());
     let english = locale.starts_with("en");
     let (first, second) = if english { (month, day) } else { (day, month) };
-    let month_index = date.month0() as usize;
+    let month_name = Language::of_locale(locale).month_names()[date.month0() as usize];
     match form {
         0 => format!("{first}/{second}"),
         1 => format!("{first}/{second}/{year}"),
@@ -211,10 +182,10 @@ fn written_date(date: NaiveDate, form: usize, locale: &str) -> String {
         4 => format!("{first}/{second}/{:02}", year % 100),
         5 if english => format!("on {first}/{second}/{year}"),
         5 => format!("el {first}/{second}/{year}"),
-        6 if english => format!("{} {day}, {year}", ENGLISH_MONTHS[month_index]),
-        6 => format!("{day} de {} de {year}", SPANISH_MONTHS[month_index]),
-        _ if english => format!("{} {day}", ENGLISH_MONTHS[month_index]),
-        _ => format!("el {day} de {}", SPANISH_MONTHS[month_index]),
+        6 if english => format!("{month_name} {day}, {year}"),
+        6 => format!("{day} de {month_name} de {year}"),
+        _ if english => format!("{month_name} {day}"),
+        _ => format!("el {day} de {month_name}"),
     }
 }
 

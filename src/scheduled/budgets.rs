@@ -6,10 +6,9 @@ use crate::budget_alerts::{self, Alerts};
 use crate::commands;
 use crate::events;
 use crate::flow::{Effect, ExpenseStatus, NewExpense, Turn};
-use crate::fx_rates::{self, RateBook};
+use crate::fx_rates::RateBook;
 use crate::kapso::client::SendOutcome;
 use crate::ledger_store::Ledger;
-use crate::reminders;
 use crate::runner;
 
 use super::send;
@@ -67,29 +66,12 @@ pub(super) async fn check(
         budget_alerts::log_deferred(customer_id, source_id, "opted_out");
         return None;
     }
-    let open = reminders::window_open(
-        recipient
-            .last_inbound_at
-            .as_deref()
-            .and_then(reminders::timestamp),
-        recipient
-            .window_closed_at
-            .as_deref()
-            .and_then(reminders::timestamp),
-        context.now.timestamp(),
-    );
-    if !open {
+    if !send::window_open(&recipient, context.now.timestamp()) {
         budget_alerts::log_deferred(customer_id, source_id, "window_closed");
         return None;
     }
 
-    let started_ms = js_sys::Date::now();
-    let rates = RateBook::new(
-        context.env,
-        context.config,
-        fx_rates::MESSAGE_RATES_BUDGET_MS,
-        started_ms + f64::from(fx_rates::MESSAGE_DEADLINE_MS),
-    );
+    let rates = RateBook::for_message(context.env, context.config, js_sys::Date::now());
     let ledger = Ledger {
         store: context.store,
         customer_id,

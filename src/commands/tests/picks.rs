@@ -23,20 +23,6 @@ fn at_jumbo(mut expense: ExpenseRecord) -> ExpenseRecord {
     expense
 }
 
-fn learned(response: &Response) -> Vec<(&str, &str)> {
-    response
-        .effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::LearnRule {
-                merchant,
-                category_id,
-            } => Some((merchant.as_str(), category_id.as_str())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn budget_loads(response: &Response) -> usize {
     response
         .effects
@@ -135,27 +121,10 @@ fn pick_reply_is_english_for_english_customers() {
     );
 }
 
-fn undo_of(expense: ExpenseRecord, before: Values) -> Response {
-    let target = UndoTarget {
-        expense,
-        change: Some(PastChange {
-            id: "ch1".into(),
-            before,
-        }),
-    };
-    with_turn("es-CL", |turn| {
-        respond(
-            LedgerQuery::UndoTarget,
-            LedgerAnswer::Undo(Some(target)),
-            turn,
-        )
-    })
-}
-
 #[test]
 fn undoing_a_pick_asks_the_question_again() {
     let picked = at_jumbo(record("e1", 4_000, Some("health")));
-    let response = undo_of(picked, values(4_000, None, Status::PendingCategory));
+    let response = undo(picked, values(4_000, None, Status::PendingCategory));
 
     let kinds: Vec<&ChangeKind> = changes(&response).iter().map(|c| &c.kind).collect();
     assert_eq!(
@@ -188,7 +157,7 @@ fn undoing_a_pick_asks_the_question_again() {
 #[test]
 fn redoing_a_pick_teaches_the_rule_again() {
     let pending = at_jumbo(record("e1", 4_000, None));
-    let response = undo_of(pending, values(4_000, Some("health"), Status::Completed));
+    let response = undo(pending, values(4_000, Some("health"), Status::Completed));
     assert_eq!(learned(&response), vec![("jumbo", "health")]);
     assert_eq!(response.question, None);
     assert_eq!(response.closed, vec!["wamid.e1#1".to_owned()]);
