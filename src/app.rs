@@ -81,28 +81,40 @@ fn error_response(
 
 async fn health(env: &Env) -> worker::Result<Response> {
     let config = Config::from_env(env);
+    // The body names what failed in fixed words; the error text itself,
+    // which can quote SQL or storage internals, goes to the log only.
+    let mut details = Vec::new();
     let database = match env.d1(DB) {
         Ok(db) => match Store::new(db).ping().await {
-            Ok(()) => "ok".to_owned(),
-            Err(error) => format!("error: {}", short(&error.to_string())),
+            Ok(()) => "ok",
+            Err(error) => {
+                details.push(format!("DB: {}", short(&error.to_string())));
+                "error: query failed"
+            }
         },
-        Err(_) => "error: binding missing".to_owned(),
+        Err(_) => "error: binding missing",
     };
     let state_kv = match env.kv(CONVERSATION_STATE_KV) {
         Ok(kv) => match kv.get("health:probe").text().await {
-            Ok(_) => "ok".to_owned(),
-            Err(error) => format!("error: {}", short(&error.to_string())),
+            Ok(_) => "ok",
+            Err(error) => {
+                details.push(format!(
+                    "CONVERSATION_STATE_KV: {}",
+                    short(&error.to_string())
+                ));
+                "error: read failed"
+            }
         },
-        Err(_) => "error: binding missing".to_owned(),
+        Err(_) => "error: binding missing",
     };
     let secret = if config.webhook_secrets.is_empty() {
-        "error: KAPSO_WEBHOOK_SECRET missing".to_owned()
+        "error: KAPSO_WEBHOOK_SECRET missing"
     } else {
-        "ok".to_owned()
+        "ok"
     };
     let healthy = database == "ok" && state_kv == "ok" && secret == "ok";
     if !healthy {
-        tracing::error!(event = events::HEALTH_DEGRADED, db = %database, conversation_state_kv = %state_kv, webhook_secret = %secret, "health check failed");
+        tracing::error!(event = events::HEALTH_DEGRADED, db = %database, conversation_state_kv = %state_kv, webhook_secret = %secret, detail = %details.join("; "), "health check failed");
     }
     let body = json!({
         "status": if healthy { "ok" } else { "degraded" },

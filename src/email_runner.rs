@@ -32,7 +32,8 @@ use chrono::Utc;
 use worker::{Context, Env};
 
 use crate::ai_binding::AiContext;
-use crate::config::{Config, CONVERSATION_STATE_KV, DB};
+use crate::config::{Config, DB};
+use crate::conversation::{Conversations, Loaded};
 use crate::email::{self, mime, ReceiptContext, MAX_RAW_BYTES};
 use crate::error::AppError;
 use crate::flow::{self, Classified, Effect, ExpenseStatus, Input, Pending, Turn};
@@ -266,19 +267,16 @@ pub async fn handle(
         now: now.timestamp(),
         message_id: &ledger_id,
     };
-    let kv = env.kv(CONVERSATION_STATE_KV)?;
+    let conversations = Conversations::open(env, customer_id);
     let state_key = link
         .as_ref()
         .map(|link| platform::state_key(customer_id, &link.identity_id));
-    let state = match &state_key {
-        Some(key) => match platform::load_state(&kv, key).await {
-            Ok(state) => state,
-            Err(error) => {
-                tracing::warn!(event = crate::events::STATE_LOAD_FAILED, customer_id, error = %error, "conversation state unavailable; starting fresh");
-                flow::State::default()
-            }
+    let Loaded { state, was_idle } = match &state_key {
+        Some(key) => conversations.load(key, customer_id).await,
+        None => Loaded {
+            state: flow::State::default(),
+            was_idle: true,
         },
-        None => flow::State::default(),
     };
 
     let mut pending = Pending {
@@ -338,9 +336,9 @@ pub async fn handle(
         return Ok(Outcome::Duplicate { source_id });
     }
     if let Some(key) = &state_key {
-        if let Err(error) = platform::save_state(&kv, key, &transition.state).await {
-            tracing::warn!(event = crate::events::STATE_SAVE_FAILED, customer_id, error = %error, "conversation state not saved; the category question may not be answerable");
-        }
+        conversations
+            .save(key, customer_id, was_idle, &transition.state)
+            .await;
     }
 
     let mut replies = Vec::new();

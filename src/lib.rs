@@ -15,7 +15,8 @@
 //!   with [`reply`] for the texts; [`commands`] undoes, edits, deletes and
 //!   lists recorded expenses, sums up a month and sets budgets, and
 //!   [`report`] renders the month's report page and CSV;
-//! - [`store`] and [`platform`] reach D1, KV and `fetch`; [`runner`] performs
+//! - [`store`] and [`platform`] reach D1, KV and `fetch`, and
+//!   [`conversation`] keeps the conversation state in KV; [`runner`] performs
 //!   the effects of one message, with [`ledger_store`] for the commands'
 //!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
@@ -50,6 +51,7 @@ pub mod categories;
 pub mod classify;
 pub mod commands;
 pub mod config;
+pub mod conversation;
 pub mod email;
 pub mod email_runner;
 pub mod error;

@@ -47,14 +47,20 @@ impl PrivacyStore {
         PrivacyStore { db }
     }
 
-    fn prepare(&self, sql: &str, params: &[Option<&str>]) -> Result<D1PreparedStatement, AppError> {
+    /// Prepares `sql` with `params` bound. Like `Store::prepare`, it takes
+    /// only a constant, so no value can be formatted into the SQL.
+    fn prepare(
+        &self,
+        sql: &'static str,
+        params: &[Option<&str>],
+    ) -> Result<D1PreparedStatement, AppError> {
         let values: Vec<JsValue> = params.iter().map(|value| bind(*value)).collect();
         Ok(self.db.prepare(sql).bind(&values)?)
     }
 
     async fn rows(
         &self,
-        sql: &str,
+        sql: &'static str,
         params: &[Option<&str>],
     ) -> Result<Vec<Map<String, Value>>, AppError> {
         Ok(self

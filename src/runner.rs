@@ -15,7 +15,8 @@ use worker::{Context, Env};
 use crate::ai;
 use crate::ai_binding::{self, AiContext};
 use crate::classify::{self, Classification, Classifier};
-use crate::config::{Config, CONVERSATION_STATE_KV, DB};
+use crate::config::{Config, DB};
+use crate::conversation::{Conversations, Loaded};
 use crate::email_runner;
 use crate::error::AppError;
 use crate::events;
@@ -190,15 +191,9 @@ pub async fn handle(
         let language = Language::of_locale(&customer.locale);
         (categories, seeded) = store.default_categories(customer_id, language)?;
     }
-    let kv = env.kv(CONVERSATION_STATE_KV)?;
+    let conversations = Conversations::open(env, customer_id);
     let state_key = platform::state_key(customer_id, &identity.id);
-    let state = match platform::load_state(&kv, &state_key).await {
-        Ok(state) => state,
-        Err(error) => {
-            tracing::warn!(event = events::STATE_LOAD_FAILED, customer_id, error = %error, "conversation state unavailable; starting fresh");
-            flow::State::default()
-        }
-    };
+    let Loaded { state, was_idle } = conversations.load(&state_key, customer_id).await;
 
     let turn = Turn {
         customer: &customer,
@@ -345,9 +340,9 @@ pub async fn handle(
         }
     }
 
-    if let Err(error) = platform::save_state(&kv, &state_key, &state).await {
-        tracing::warn!(event = events::STATE_SAVE_FAILED, customer_id, error = %error, "conversation state not saved; open questions may be asked again");
-    }
+    conversations
+        .save(&state_key, customer_id, was_idle, &state)
+        .await;
 
     let mut replies = Vec::new();
     let mut notices = Vec::new();

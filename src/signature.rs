@@ -203,6 +203,67 @@ mod tests {
         );
     }
 
+    /// Every case the README's signature table lists, with its outcome.
+    /// `tests/e2e/faults.test.mjs` sends the same table to the worker.
+    #[test]
+    fn documented_outcomes_for_each_case() {
+        let good = sign(SECRET, BODY);
+        let other_secret = sign(b"not-the-secret", BODY);
+        let other_body = sign(SECRET, br#"{"message":{"id":"wamid.2"}}"#);
+        let previous = sign(b"previous-secret", BODY);
+        let cases: [(&str, String, Result<(), SignatureError>); 12] = [
+            ("empty", String::new(), Err(SignatureError::Missing)),
+            (
+                "whitespace only",
+                " \t ".into(),
+                Err(SignatureError::Missing),
+            ),
+            ("lowercase hex", good.clone(), Ok(())),
+            ("uppercase hex", good.to_uppercase(), Ok(())),
+            ("surrounding whitespace", format!(" \t{good}  "), Ok(())),
+            ("sha256= prefix", format!("sha256={good}"), Ok(())),
+            (
+                "truncated",
+                good[..63].to_owned(),
+                Err(SignatureError::Malformed),
+            ),
+            ("not hex", "z".repeat(64), Err(SignatureError::Malformed)),
+            (
+                "wrong secret",
+                other_secret.clone(),
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "sha256= with a wrong digest",
+                format!("sha256={other_secret}"),
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "signature of another body",
+                other_body,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "previous secret, not configured",
+                previous.clone(),
+                Err(SignatureError::Mismatch),
+            ),
+        ];
+        for (case, value, expected) in cases {
+            assert_eq!(check([Some(&value), None]), expected, "{case}: `{value}`");
+        }
+        assert_eq!(check([None, None]), Err(SignatureError::Missing), "missing");
+
+        let rotating: [&[u8]; 2] = [SECRET, b"previous-secret"];
+        for value in [&good, &previous] {
+            assert_eq!(
+                verify(&rotating, [Some(value), None], BODY),
+                Ok(()),
+                "during a rotation: `{value}`"
+            );
+        }
+    }
+
     #[test]
     fn one_good_header_is_enough() {
         let good = sign(SECRET, BODY);

@@ -102,9 +102,12 @@ impl Store {
         Store { db }
     }
 
+    /// Prepares `sql` with `values` bound to its parameters. `sql` is
+    /// `'static`, so only a constant can be prepared: text formatted at run
+    /// time, which could carry a value, does not compile.
     pub(crate) fn prepare(
         &self,
-        sql: &str,
+        sql: &'static str,
         values: &[JsValue],
     ) -> Result<D1PreparedStatement, AppError> {
         Ok(self.db.prepare(sql).bind(values)?)

@@ -88,7 +88,8 @@ impl BearerError {
 }
 
 /// Checks an `Authorization: Bearer <token>` header against `secret`,
-/// comparing in constant time (the time depends only on the lengths).
+/// comparing their SHA-256 digests in constant time, so that the time taken
+/// reveals nothing about the secret, not even its length.
 ///
 /// # Errors
 ///
@@ -99,7 +100,12 @@ pub fn check_bearer(header: Option<&str>, secret: &str) -> Result<(), BearerErro
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(BearerError::Malformed);
     }
-    let equal: bool = token.trim().as_bytes().ct_eq(secret.as_bytes()).into();
+    let token_digest = Sha256::digest(token.trim().as_bytes());
+    let secret_digest = Sha256::digest(secret.as_bytes());
+    let equal: bool = token_digest
+        .as_slice()
+        .ct_eq(secret_digest.as_slice())
+        .into();
     if equal && !secret.is_empty() {
         Ok(())
     } else {
