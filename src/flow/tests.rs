@@ -2,7 +2,8 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::classify::{Classification, Classifier};
-use crate::money::Currency;
+use crate::model::Customer;
+use crate::money::{Currency, Money};
 
 const NOW: i64 = 1_796_371_200;
 
