@@ -47,9 +47,10 @@ const REPORT_BUDGET_MS: u64 = 10_000;
 /// A read receipt is a courtesy: it must not eat the replies' budget.
 const MARK_READ_TIMEOUT_MS: u32 = 2_000;
 /// At most this many rounds of work the flow asks for (classifying,
-/// loading rules, reading the ledger) per message. The longest chain the
-/// flow makes is an amount answer: classify, check budgets, then look for a
-/// stale pending expense.
+/// loading rules, reading the ledger) per message. The longest chains the
+/// flow makes take three: an amount answer (classify, check budgets, then
+/// look for a stale pending expense) and a category pick (read the expense,
+/// check budgets, look for a stale one).
 const MAX_FLOW_ROUNDS: usize = 6;
 
 /// How one message ended, for the ledger and the logs.
