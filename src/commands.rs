@@ -2,7 +2,7 @@
 //! month summary and budgets.
 //!
 //! [`recognise`] reads a text as one of these commands. The flow turns a
-//! command into an [`Effect::LoadLedger`] (a D1 read the runner performs) and
+//! command into an [`crate::flow::Effect::LoadLedger`] (a D1 read the runner performs) and
 //! feeds the answer back as [`crate::flow::Input::Ledger`]; [`respond`] then
 //! decides the writes and the reply. Like the flow, this module is pure: it
 //! reads no clock and touches no binding.
@@ -13,15 +13,19 @@
 //! it. Deleting sets `status = 'deleted'`; nothing is removed. Correcting the
 //! category of an expense with a merchant teaches the merchant's rule, as
 //! picking one does, and undoing the correction points the rule back.
+//! Picking a category for a pending expense (`pick`) is a change like any
+//! other, so undoing it puts the expense back to pending, forgets the rule
+//! the pick taught and asks the category question again.
 //!
 //! Summaries and budgets count every currency in the home one: the runner
-//! loads the rate tables of the dates involved and [`summary`] and
-//! [`budgets`] convert each amount at the rate of its own date. An amount
+//! loads the rate tables of the dates involved and `summary` and
+//! `budgets` convert each amount at the rate of its own date. An amount
 //! without a rate is named as not converted and left out of the total it
 //! would have joined; nothing is guessed.
 
 mod budgets;
 mod ledger;
+mod pick;
 mod recognise;
 mod summary;
 mod texts;
@@ -259,6 +263,13 @@ pub enum LedgerQuery {
     Recent(RecentIntent),
     /// One of the user's expenses, from a list row or a confirm button.
     Expense { id: String, intent: ExpenseIntent },
+    /// The expense that a category question asked about, by its source id,
+    /// to give it the category the user picked (a button, a list row, or
+    /// the category typed as the answer).
+    Pick {
+        source_id: String,
+        category_id: String,
+    },
     /// The expenses of a month, for the summary and its report link.
     Summary { period: Period, scope: Scope },
     /// Budget use of the categories that new expenses went to.
@@ -296,8 +307,8 @@ pub enum ExpenseIntent {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LedgerAnswer {
-    /// For `Last`, `Recent`, `Expense` and `OldestPending`: at most one row,
-    /// except for `Recent`.
+    /// For `Last`, `Recent`, `Expense`, `Pick` and `OldestPending`: at
+    /// most one row, except for `Recent`.
     Expenses(Vec<ExpenseRecord>),
     Undo(Option<UndoTarget>),
     Summary(Box<MonthSummary>),

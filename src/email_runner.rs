@@ -16,8 +16,11 @@
 //! when that user has not written in 24 hours (WhatsApp then rejects
 //! free-form messages), the expense waits as `pending_category`, and
 //! [`offer_pending`] queues its question on that user's next WhatsApp
-//! message.
+//! message. A completed receipt is checked against its category's budget
+//! when the user can be told; otherwise the alert waits for their next chat
+//! turn in that category.
 
+mod budgets;
 mod entry;
 mod outcome;
 mod pending;
@@ -222,7 +225,13 @@ pub async fn handle(
                 return Ok(Outcome::Duplicate { source_id });
             }
             tracing::warn!(event = events::RECEIPT_UNREADABLE, customer_id, message_id = %ledger_id, sender = %sender, reason = error.reason(), "no expense read from the mail");
-            let notified = tell_text(&ledger_id, reply::email_unreadable(language, &mail.subject));
+            let text = match error {
+                email::ReceiptError::AmountTooLarge(amount) => {
+                    reply::amount_too_large(language, amount, &customer.locale)
+                }
+                _ => reply::email_unreadable(language, &mail.subject),
+            };
+            let notified = tell_text(&ledger_id, text);
             return Ok(Outcome::Unreadable {
                 reason: error.reason(),
                 notified,
@@ -243,8 +252,7 @@ pub async fn handle(
 
     let mut categories = store.categories(customer_id).await?;
     if categories.is_empty() {
-        store.seed_categories(customer_id, language).await?;
-        categories = store.categories(customer_id).await?;
+        categories = store.seed_categories(customer_id, language).await?;
     }
     let turn = Turn {
         customer: &customer,
@@ -282,6 +290,16 @@ pub async fn handle(
         classification,
     }]);
     let transition = flow::advance(state, input, &turn);
+    let alerts = budgets::check(
+        env,
+        config,
+        &store,
+        &turn,
+        user_id.as_deref(),
+        link.as_ref(),
+        &transition.effects,
+    )
+    .await?;
 
     let mut statements = Vec::new();
     let mut status = ExpenseStatus::PendingCategory;
@@ -302,6 +320,7 @@ pub async fn handle(
             }
         }
     }
+    statements.extend(alerts.statements);
     if store
         .commit(&ledger_id, Some(customer_id), "handled", statements)
         .await?
@@ -318,7 +337,7 @@ pub async fn handle(
 
     let mut replies = Vec::new();
     let mut notices = Vec::new();
-    for effect in transition.effects {
+    for effect in transition.effects.into_iter().chain(alerts.effects) {
         match effect {
             Effect::Reply(outbound) => replies.push(outbound),
             Effect::Notify(notice) => notices.push((

@@ -77,6 +77,12 @@ pub const EXPENSE_CHANGED: &str = "expense.changed";
 /// info: a reply told the user that a category crossed `threshold` percent of
 /// its monthly budget.
 pub const BUDGET_ALERT_SENT: &str = "budget.alert_sent";
+/// info: an expense recorded outside a chat turn (email, recurring) was not
+/// checked against its budget because its user cannot be messaged now
+/// (`reason`: no_recipient, opted_out, window_closed, or unreachable for an
+/// emailed receipt, logged with its cause); the next chat turn
+/// that adds to the category announces the threshold.
+pub const BUDGET_CHECK_DEFERRED: &str = "budget.check_deferred";
 
 // Commands about recorded expenses, and the month report page.
 

@@ -137,6 +137,18 @@ impl<'a> RateBook<'a> {
         }
     }
 
+    /// Creates the book of a message whose handling began at `started_ms`
+    /// (unix milliseconds), with [`MESSAGE_RATES_BUDGET_MS`] and
+    /// [`MESSAGE_DEADLINE_MS`].
+    pub fn for_message(env: &'a Env, config: &'a Config, started_ms: f64) -> Self {
+        RateBook::new(
+            env,
+            config,
+            MESSAGE_RATES_BUDGET_MS,
+            started_ms + f64::from(MESSAGE_DEADLINE_MS),
+        )
+    }
+
     /// Returns the tables against `base` for those of `dates` that have
     /// one. Dates tried before in this request are not loaded again, even
     /// when they failed.

@@ -70,6 +70,13 @@ impl Ledger<'_> {
                 )?;
                 LedgerAnswer::Expenses(expenses(statement).await?)
             }
+            LedgerQuery::Pick { source_id, .. } => {
+                let statement = self.store.prepare(
+                    sql::EXPENSE_BY_SOURCE,
+                    &[text(self.customer_id), text(source_id)],
+                )?;
+                LedgerAnswer::Expenses(expenses(statement).await?)
+            }
             LedgerQuery::UndoTarget => LedgerAnswer::Undo(self.undo_target().await?),
             LedgerQuery::OldestPending => {
                 LedgerAnswer::Expenses(self.oldest_pending(settled).await?)
@@ -268,7 +275,6 @@ impl Ledger<'_> {
         let found = expenses(statement).await?;
         let is_settled = |expense: &ExpenseRecord| {
             settled.iter().any(|effect| match effect {
-                Effect::SetCategory { source_id, .. } => *source_id == expense.source_id,
                 Effect::ChangeExpense(change) => change.expense_id == expense.id,
                 _ => false,
             })

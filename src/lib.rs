@@ -20,7 +20,8 @@
 //!   the effects of one message, with [`ledger_store`] for the commands'
 //!   reads and writes; [`telegram`] notifies the operators;
 //! - [`email`] reads receipts forwarded by email, and [`email_runner`] turns
-//!   them into expenses through the same flow;
+//!   them into expenses through the same flow; [`budget_alerts`] checks the
+//!   budgets of expenses recorded outside a chat turn;
 //! - [`privacy`] recognises opt-out, export and deletion commands and renders
 //!   exports; [`privacy_store`] reads and deletes a user's data, and
 //!   [`privacy_runner`] answers the commands, serves export links and tells
@@ -45,6 +46,7 @@
 pub mod ai;
 pub mod ai_binding;
 pub mod app;
+pub mod budget_alerts;
 pub mod categories;
 pub mod classify;
 pub mod commands;

@@ -35,6 +35,43 @@ pub enum Language {
 }
 
 impl Language {
+    /// The names of the months, January first, lowercase as they are typed
+    /// and shown inside a sentence.
+    pub fn month_names(self) -> &'static [&'static str; 12] {
+        const SPANISH: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        const ENGLISH: [&str; 12] = [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ];
+        match self {
+            Language::Spanish => &SPANISH,
+            Language::English => &ENGLISH,
+        }
+    }
+
     /// English for `en*` locales, Spanish for everything else.
     pub fn of_locale(locale: &str) -> Language {
         if locale.to_ascii_lowercase().starts_with("en") {

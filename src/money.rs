@@ -7,6 +7,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The largest amount misgastos records, edits, budgets or converts to, in
+/// minor units of its currency: 10^11, which is CLP 100.000.000.000 or USD
+/// 1.000.000.000,00. D1 returns integers as JavaScript numbers, exact only
+/// up to 2^53 − 1 (about 9 × 10^15), and a month's report adds at most
+/// `report::MAX_LINES` (5 000) amounts, so every total stays exact too.
+pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000;
+
 /// An ISO 4217 currency that misgastos can record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -107,6 +114,17 @@ impl Money {
         Money { minor, currency }
     }
 
+    /// The largest amount in `currency` that misgastos records.
+    pub fn max(currency: Currency) -> Money {
+        Money::new(MAX_AMOUNT_MINOR, currency)
+    }
+
+    /// Returns whether the amount can be recorded: positive and at most
+    /// [`MAX_AMOUNT_MINOR`].
+    pub fn is_recordable(self) -> bool {
+        (1..=MAX_AMOUNT_MINOR).contains(&self.minor)
+    }
+
     /// Formats the amount the way a reader of `locale` writes it, with the
     /// currency code in front: `CLP 12.500`, `USD 8.40` for en, `USD 8,40` for
     /// es-CL.
@@ -180,6 +198,34 @@ mod tests {
                 "{money:?} in {locale}"
             );
         }
+    }
+
+    #[test]
+    fn recordable_amounts_stop_at_the_maximum() {
+        let cases = [
+            (0, false),
+            (1, true),
+            (MAX_AMOUNT_MINOR, true),
+            (MAX_AMOUNT_MINOR + 1, false),
+            (-5, false),
+        ];
+        for (minor, expected) in cases {
+            assert_eq!(
+                Money::new(minor, Currency::Usd).is_recordable(),
+                expected,
+                "{minor}"
+            );
+        }
+    }
+
+    #[test]
+    fn month_of_maximum_amounts_stays_exact_in_d1() {
+        let lines = i64::try_from(crate::report::MAX_LINES).unwrap_or(i64::MAX);
+        let total = MAX_AMOUNT_MINOR.checked_mul(lines);
+        assert!(
+            total.is_some_and(|total| total <= crate::fx::MAX_SAFE_MINOR),
+            "{total:?}"
+        );
     }
 
     #[test]

@@ -538,6 +538,14 @@ pub fn edited(language: Language, details: &str) -> String {
     }
 }
 
+/// Confirms a category picked for an expense that already had another one.
+pub fn category_changed(language: Language, category: &str) -> String {
+    match language {
+        Language::Spanish => format!("✅ Categoría cambiada a {category}."),
+        Language::English => format!("✅ Category changed to {category}."),
+    }
+}
+
 /// The answer to an edit that changes nothing.
 pub fn already_so(language: Language, details: &str) -> String {
     match language {
@@ -787,6 +795,21 @@ pub fn edit_usage(language: Language) -> &'static str {
     match language {
         Language::Spanish => "No entendí el cambio. Escribe, por ejemplo, *no, eran 15.000*, *cambia a transporte*, *fue ayer* o *cambia la descripción a cena*.",
         Language::English => "I didn't get the change. Type, for example, *no, it was 15*, *change to transport*, *it was yesterday* or *change description to dinner*.",
+    }
+}
+
+/// The answer to an amount above the maximum that misgastos records, with
+/// that maximum in the amount's currency.
+pub fn amount_too_large(language: Language, amount: Money, locale: &str) -> String {
+    let max = self::amount(Money::max(amount.currency), locale);
+    let amount = self::amount(amount, locale);
+    match language {
+        Language::Spanish => format!(
+            "{amount} es más de lo que puedo anotar: el máximo es {max} por monto. Revisa el número y escríbelo de nuevo."
+        ),
+        Language::English => format!(
+            "{amount} is more than I can record: the maximum is {max} per amount. Check the number and type it again."
+        ),
     }
 }
 

@@ -9,7 +9,7 @@
 //!
 //! Every expense keeps its own amount and currency. The page's totals and
 //! charts are in the customer's home currency, each amount converted at the
-//! rate of its own date ([`home`]). The per-currency totals, the original
+//! rate of its own date (`home`). The per-currency totals, the original
 //! amounts and their converted values are shown beside them. An amount whose
 //! rate could not be had is listed as not converted and left out of the
 //! totals and charts.
@@ -111,38 +111,18 @@ pub fn totals(lines: &[Line], home: Currency) -> Vec<CurrencyTotal> {
 
 /// `diciembre 2026`, `December 2026`.
 pub fn month_name(language: Language, period: Period) -> String {
-    const SPANISH: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    const ENGLISH: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let index = period.month.clamp(1, 12) as usize - 1;
+    let name = language.month_names()[index];
+    // English capitalises month names, Spanish does not.
     let name = match language {
-        Language::Spanish => SPANISH[index],
-        Language::English => ENGLISH[index],
+        Language::Spanish => name.to_owned(),
+        Language::English => {
+            let mut letters = name.chars();
+            letters
+                .next()
+                .map(|first| first.to_uppercase().chain(letters).collect())
+                .unwrap_or_default()
+        }
     };
     format!("{name} {}", period.year)
 }

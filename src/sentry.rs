@@ -229,10 +229,10 @@ pub fn new_event_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// Masks every run of [`MIN_MASKED_DIGITS`] or more digits (with an optional
+/// Masks every run of `MIN_MASKED_DIGITS` (7) or more digits (with an optional
 /// leading `+`) as `[number]`, replaces the wamids that encode a phone
 /// number with their pseudonym ([`crate::privacy::redact_wamids`]), and cuts
-/// the text to [`MAX_MESSAGE_CHARS`].
+/// the text to `MAX_MESSAGE_CHARS`.
 pub fn scrub(text: &str) -> String {
     let text = crate::privacy::redact_wamids(text);
     let mut scrubbed = String::with_capacity(text.len());

@@ -111,15 +111,6 @@ pub const INSERT_EXPENSE: &str = "INSERT INTO expenses (id, customer_id, user_id
              description, merchant, category_id, status, confidence, classified_by, source, \
              source_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-/// Sets the category the user chose. It completes a pending expense and
-/// corrects a completed one, but never touches a deleted one or takes another
-/// customer's category.
-pub const SET_CATEGORY: &str =
-    "UPDATE expenses SET category_id = ?3, status = 'completed', confidence = 1.0, \
-             classified_by = 'user', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE customer_id = ?1 AND source_message_id = ?2 AND status != 'deleted' \
-             AND EXISTS (SELECT 1 FROM categories WHERE id = ?3 AND customer_id = ?1)";
-
 /// Stores or replaces a merchant rule.
 pub const UPSERT_MERCHANT_RULE: &str =
     "INSERT INTO merchant_rules (customer_id, merchant, category_id) VALUES (?1, ?2, ?3) \
@@ -128,12 +119,6 @@ pub const UPSERT_MERCHANT_RULE: &str =
 /// Adds a message to the ledger; the primary key rejects a second delivery.
 pub const INSERT_INBOUND_MESSAGE: &str =
     "INSERT INTO inbound_messages (message_id, customer_id, outcome) VALUES (?1, ?2, ?3)";
-
-/// The locale of a customer and how many categories it has, to seed the
-/// default categories once, in its language: `?1` customer.
-pub const CUSTOMER_SEED_STATE: &str = "SELECT c.locale, \
-                 (SELECT count(*) FROM categories WHERE customer_id = c.id) AS categories \
-                 FROM customers c WHERE c.id = ?1";
 
 /// A customer's merchant rules, by merchant, at most 50 (what one WhatsApp
 /// message lists comfortably): `?1` customer.
@@ -176,31 +161,6 @@ pub const CURRENT_SUBSCRIPTION: &str = "SELECT id, plan, status, current_period_
 pub const EXPENSES_CREATED_BETWEEN: &str = "SELECT count(*) AS expenses FROM expenses \
                  WHERE customer_id = ?1 AND created_at >= ?2 AND created_at < ?3 \
                  AND status != 'deleted'";
-
-/// Totals by category and currency of expenses spent in `[?2, ?3)`
-/// (`YYYY-MM-DD`): the household's when `?4` is NULL, one user's otherwise.
-/// `?1` customer. Pending expenses are counted with a NULL category; amounts
-/// in different currencies are never added together.
-pub const EXPENSE_TOTALS_BY_CATEGORY: &str = "SELECT e.category_id, c.name AS category, \
-                 e.currency, count(*) AS expenses, sum(e.amount_minor) AS total_minor \
-                 FROM expenses e LEFT JOIN categories c ON c.id = e.category_id \
-                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
-                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
-                 AND (?4 IS NULL OR e.user_id = ?4) \
-                 GROUP BY e.category_id, e.currency \
-                 ORDER BY e.currency, total_minor DESC, category";
-
-/// Totals by household member and currency of expenses spent in `[?2, ?3)`
-/// (`YYYY-MM-DD`): `?1` customer. Expenses without a user (email without a
-/// known sender, a deleted member) form one row with a NULL `user_id`.
-pub const EXPENSE_TOTALS_BY_USER: &str = "SELECT e.user_id, u.display_name, e.currency, \
-                 count(*) AS expenses, sum(e.amount_minor) AS total_minor \
-                 FROM expenses e LEFT JOIN users u ON u.id = e.user_id \
-                 AND u.customer_id = e.customer_id \
-                 WHERE e.customer_id = ?1 AND e.status != 'deleted' \
-                 AND e.spent_on >= ?2 AND e.spent_on < ?3 \
-                 GROUP BY e.user_id, e.currency \
-                 ORDER BY e.currency, total_minor DESC, e.user_id";
 
 // Receipts forwarded by email.
 
@@ -287,6 +247,15 @@ pub const EXPENSE_OF_USER: &str = concat!(
     "SELECT ",
     expense_columns!(),
     " FROM expenses e WHERE e.customer_id = ?1 AND e.user_id IS ?2 AND e.id = ?3"
+);
+
+/// The expenses of the customer recorded under a source id, whatever their
+/// status: `?1` customer, `?2` `source_message_id`. At most one, because
+/// the column is unique.
+pub const EXPENSE_BY_SOURCE: &str = concat!(
+    "SELECT ",
+    expense_columns!(),
+    " FROM expenses e WHERE e.customer_id = ?1 AND e.source_message_id = ?2"
 );
 
 /// An expense of the customer, whatever its status: `?1` customer, `?2`

@@ -226,9 +226,10 @@ impl Store {
     }
 
     /// Creates the development customer if it is missing (with a
-    /// subscription, and the default categories in the customer's language
-    /// when it has none), binds `phone_number_id` to it, and links the sender
-    /// as a user. Every insert ignores rows that exist.
+    /// subscription), binds `phone_number_id` to it, and links the sender as
+    /// a user. Every insert ignores rows that exist. The default categories
+    /// come with the first message the policy lets through, so a message it
+    /// refuses writes none.
     pub async fn bootstrap(
         &self,
         customer_id: &str,
@@ -236,12 +237,11 @@ impl Store {
         address: &str,
         display_name: Option<&str>,
     ) -> Result<(), AppError> {
-        let seed_language = self.seed_language(customer_id).await?;
         let account_id = format!("acct-{phone_number_id}");
         // Derived from the sender, so that concurrent first messages create
         // one user, not one each.
         let user_id = stable_id("user", &[customer_id, phone_number_id, address]);
-        let mut statements = vec![
+        let statements = vec![
             self.prepare(
                 sql::BOOTSTRAP_CUSTOMER,
                 &[text(customer_id), text("Cliente de desarrollo")],
@@ -274,42 +274,8 @@ impl Store {
                 ],
             )?,
         ];
-        let defaults = seed_language.map(categories::defaults).unwrap_or_default();
-        for (position, category) in defaults.iter().enumerate() {
-            statements.push(self.prepare(
-                sql::INSERT_CATEGORY,
-                &[
-                    text(&new_id()),
-                    text(customer_id),
-                    text(category.name),
-                    text(&categories::keywords_column(category)),
-                    integer(position as i64),
-                ],
-            )?);
-        }
         self.db.batch(statements).await?;
         Ok(())
-    }
-
-    /// The language to seed the default categories in: the customer's, or
-    /// Spanish for a customer that bootstrap is about to create (`es-CL`);
-    /// `None` when the customer has categories already, so that categories
-    /// renamed in chat are not seeded again.
-    async fn seed_language(&self, customer_id: &str) -> Result<Option<Language>, AppError> {
-        #[derive(Deserialize)]
-        struct Row {
-            locale: String,
-            categories: f64,
-        }
-        let row = self
-            .prepare(sql::CUSTOMER_SEED_STATE, &[text(customer_id)])?
-            .first::<Row>(None)
-            .await?;
-        Ok(match row {
-            None => Some(Language::Spanish),
-            Some(row) if row.categories < 1.0 => Some(Language::of_locale(&row.locale)),
-            Some(_) => None,
-        })
     }
 
     /// The customer's merchant rules, by merchant (at most 50).
@@ -441,20 +407,6 @@ impl Store {
         )
     }
 
-    /// The update that sets the category the user chose; it completes a
-    /// pending expense and corrects a completed one, never a deleted one.
-    pub fn set_category(
-        &self,
-        customer_id: &str,
-        source_id: &str,
-        category_id: &str,
-    ) -> Result<D1PreparedStatement, AppError> {
-        self.prepare(
-            sql::SET_CATEGORY,
-            &[text(customer_id), text(source_id), text(category_id)],
-        )
-    }
-
     /// The upsert of a merchant rule.
     pub fn learn_rule(
         &self,
@@ -522,28 +474,50 @@ impl Store {
     }
 
     /// Adds the default categories in `language` to a customer that has
-    /// none, such as one an operator created with `tools/ops.mjs`. A name
-    /// that exists is skipped, so concurrent first messages seed once.
+    /// none, such as one an operator created with `tools/ops.mjs`, and
+    /// returns the customer's categories.
     pub async fn seed_categories(
         &self,
         customer_id: &str,
         language: Language,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<Category>, AppError> {
+        let (_, statements) = self.default_categories(customer_id, language)?;
+        self.db.batch(statements).await?;
+        self.categories(customer_id).await
+    }
+
+    /// The default categories in `language` for a customer that has none,
+    /// and their inserts, to commit with the message that first needs them.
+    /// Each id derives from the customer and the category's name, so
+    /// concurrent first messages insert the same rows, and a name that
+    /// exists is skipped.
+    pub fn default_categories(
+        &self,
+        customer_id: &str,
+        language: Language,
+    ) -> Result<(Vec<Category>, Vec<D1PreparedStatement>), AppError> {
+        let mut found = Vec::new();
         let mut statements = Vec::new();
         for (position, category) in categories::defaults(language).iter().enumerate() {
+            let id = stable_id("category", &[customer_id, category.name]);
+            let keywords = categories::keywords_column(category);
             statements.push(self.prepare(
                 sql::INSERT_CATEGORY,
                 &[
-                    text(&new_id()),
+                    text(&id),
                     text(customer_id),
                     text(category.name),
-                    text(&categories::keywords_column(category)),
+                    text(&keywords),
                     integer(position as i64),
                 ],
             )?);
+            found.push(Category {
+                id,
+                name: category.name.to_owned(),
+                keywords: crate::model::split_keywords(&keywords),
+            });
         }
-        self.db.batch(statements).await?;
-        Ok(())
+        Ok((found, statements))
     }
 
     /// Commits one message's writes together with its ledger row.

@@ -3,8 +3,9 @@
 //! development customer before the first message arrives.
 //!
 //! The file is generated from `src/categories.rs`, the same defaults the
-//! worker's bootstrap seeds, so the two cannot drift: this test fails when the
-//! committed file differs from what the code generates, and
+//! worker seeds with a customer's first message, so the two cannot drift:
+//! this test fails when the committed file differs from what the code
+//! generates, and
 //! `MISGASTOS_WRITE_SEED=1 cargo test --test dev_seed` rewrites it.
 
 use std::fs;

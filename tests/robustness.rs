@@ -71,32 +71,6 @@ fn accept_signed(body: &[u8]) -> Result<Vec<Delivery>, AppError> {
     webhook::accept(&[SECRET], &delivered)
 }
 
-/// The runner's mapping from message content to flow input.
-fn input_of(content: &Content) -> Input {
-    match content {
-        Content::Text(text) => Input::Text(text.clone()),
-        Content::Choice { id, title } => Input::Choice {
-            id: id.clone(),
-            title: title.clone(),
-        },
-        Content::Audio {
-            transcript: Some(text),
-        } => Input::Text(text.clone()),
-        Content::Audio { transcript: None } => Input::AudioWithoutTranscript,
-        Content::Image {
-            caption: Some(caption),
-            ..
-        }
-        | Content::Document {
-            caption: Some(caption),
-            ..
-        } => Input::Text(caption.clone()),
-        Content::Image { .. } | Content::Document { .. } | Content::Unsupported { .. } => {
-            Input::Unsupported
-        }
-    }
-}
-
 /// Runs one message through the flow as the runner does and checks what
 /// comes out: replies fit WhatsApp, expenses belong to this message, and
 /// the state survives the JSON round trip through KV.
@@ -118,7 +92,7 @@ fn run_message(state: State, message: &InboundMessage, customer: &Customer) -> S
         .iter()
         .map(|question| question.source_id().to_owned())
         .collect();
-    let mut transition = flow::advance(state, input_of(&message.content), &turn);
+    let mut transition = flow::advance(state, Input::of(&message.content), &turn);
     let mut effects = Vec::new();
     for _ in 0..MAX_CLASSIFY_ROUNDS {
         let mut pending = Vec::new();

@@ -382,7 +382,7 @@ fn expense_checks_reject_bad_rows() {
 }
 
 #[test]
-fn set_category_completes_but_respects_tenants_and_deletes() {
+fn category_pick_respects_tenants_and_deletes() {
     let db = migrated();
     bootstrap(&db, "dev", "100", "56911112222");
     bootstrap(&db, "other", "200", "56977778888");
@@ -394,31 +394,45 @@ fn set_category_completes_but_respects_tenants_and_deletes() {
     )
     .expect("delete");
 
+    // A button names the expense by its source id; only the customer's own
+    // expense is found.
     assert_eq!(
+        ids(&db, sql::EXPENSE_BY_SOURCE, params!["other", "wamid.3#1"]),
+        Vec::<String>::new(),
+        "another customer's expense"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_BY_SOURCE, params!["dev", "wamid.9#1"]),
+        Vec::<String>::new(),
+        "a source id that never existed"
+    );
+    assert_eq!(
+        ids(&db, sql::EXPENSE_BY_SOURCE, params!["dev", "wamid.3#1"]),
+        ["exp-wamid.3#1"]
+    );
+
+    let pick = |customer: &str, expense: &str, category: &str| {
         db.execute(
-            sql::SET_CATEGORY,
-            params!["dev", "wamid.3#1", "other-cat-0"]
-        ),
+            sql::SET_EXPENSE_CATEGORY,
+            params![customer, expense, category],
+        )
+    };
+    assert_eq!(
+        pick("dev", "exp-wamid.3#1", "other-cat-0"),
         Ok(0),
         "another customer's category"
     );
     assert_eq!(
-        db.execute(
-            sql::SET_CATEGORY,
-            params!["other", "wamid.3#1", "other-cat-0"]
-        ),
+        pick("other", "exp-wamid.3#1", "other-cat-0"),
         Ok(0),
         "another customer's expense"
     );
     assert_eq!(
-        db.execute(sql::SET_CATEGORY, params!["dev", "wamid.4#1", "dev-cat-2"]),
+        pick("dev", "exp-wamid.4#1", "dev-cat-2"),
         Ok(0),
         "deleted expense"
     );
-    assert_eq!(
-        db.execute(sql::SET_CATEGORY, params!["dev", "wamid.3#1", "dev-cat-2"]),
-        Ok(1)
-    );
+    assert_eq!(pick("dev", "exp-wamid.3#1", "dev-cat-2"), Ok(1));
 
     let (status, category, by): (String, String, String) = db
         .query_row("SELECT status, category_id, classified_by FROM expenses WHERE source_message_id = 'wamid.3#1'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -426,6 +440,54 @@ fn set_category_completes_but_respects_tenants_and_deletes() {
     assert_eq!(
         (status.as_str(), category.as_str(), by.as_str()),
         ("completed", "dev-cat-2", "user")
+    );
+}
+
+#[test]
+fn undo_after_a_pick_reverts_it_to_pending() {
+    let db = migrated();
+    bootstrap(&db, "dev", "100", "56911112222");
+    insert_user_expense(
+        &db,
+        "dev",
+        Some("user-a"),
+        "e1",
+        4_000,
+        None,
+        "2026-12-04",
+        "2026-12-04T10:00:00.000Z",
+    );
+    record_change(&db, "c1", "e1", "edit", None);
+    assert_eq!(
+        db.execute(sql::SET_EXPENSE_CATEGORY, params!["dev", "e1", "dev-cat-2"]),
+        Ok(1)
+    );
+
+    let (kind, change): (String, Option<String>) = db
+        .query_row(sql::LATEST_ACTION, params!["dev", "user-a"], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("latest action");
+    assert_eq!(
+        (kind.as_str(), change.as_deref()),
+        ("change", Some("c1")),
+        "the pick is the latest action, not the recording"
+    );
+
+    record_change(&db, "c2", "e1", "undo", Some("c1"));
+    assert_eq!(
+        db.execute(sql::REVERT_EXPENSE, params!["dev", "e1", "c1"]),
+        Ok(1)
+    );
+    assert_eq!(
+        expense_values(&db, "e1"),
+        (
+            4_000,
+            "2026-12-04".to_owned(),
+            "gasto e1".to_owned(),
+            None,
+            "pending_category".to_owned()
+        )
     );
 }
 
@@ -2987,17 +3049,22 @@ mod privacy_data {
         transaction.commit().expect("commit");
     }
 
-    /// Household totals by category and currency for December 2026.
+    /// Household totals by category and currency for December 2026, as
+    /// `(category id, expenses, minor units)`.
     fn totals(db: &Connection) -> Vec<(Option<String>, i64, i64)> {
-        db.prepare(sql::EXPENSE_TOTALS_BY_CATEGORY)
-            .expect("prepare")
-            .query_map(
-                params!["c1", "2026-12-01", "2027-01-01", None::<String>],
-                |r| Ok((r.get(0)?, r.get(3)?, r.get(4)?)),
-            )
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("totals")
+        db.prepare(
+            "SELECT category_id, count(*), sum(amount_minor) FROM expenses \
+             WHERE customer_id = ?1 AND status != 'deleted' \
+             AND spent_on >= ?2 AND spent_on < ?3 \
+             GROUP BY category_id, currency ORDER BY currency, 3 DESC, category_id",
+        )
+        .expect("prepare")
+        .query_map(params!["c1", "2026-12-01", "2027-01-01"], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("totals")
     }
 
     fn text_values(db: &Connection, skip_customer: Option<&str>) -> Vec<(String, String)> {

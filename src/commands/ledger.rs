@@ -40,6 +40,10 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         Recognised::Command(command) => command,
         Recognised::Invalid(problem) => return vec![text(problem_text(language, &problem))],
     };
+    if let Some(amount) = amount_above_maximum(&command, turn) {
+        let locale = &turn.customer.locale;
+        return vec![text(reply::amount_too_large(language, amount, locale))];
+    }
     let query = match command {
         Command::Undo => LedgerQuery::UndoTarget,
         Command::DeleteLast => LedgerQuery::Last(LastIntent::Delete),
@@ -68,6 +72,19 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         }
     };
     vec![Effect::LoadLedger(query)]
+}
+
+/// The amount a command would record that is above the maximum: a new
+/// amount for an expense, or a budget.
+fn amount_above_maximum(command: &Command, turn: &Turn<'_>) -> Option<Money> {
+    let amount = match command {
+        Command::Edit(Edit::Amount(amount)) => *amount,
+        Command::Budget {
+            minor: Some(minor), ..
+        } => Money::new(*minor, turn.customer.home_currency),
+        _ => return None,
+    };
+    (!amount.is_recordable()).then_some(amount)
 }
 
 /// The effects of tapping a recent-list row or a delete button; `None` for
@@ -143,6 +160,13 @@ pub fn respond(query: LedgerQuery, answer: LedgerAnswer, turn: &Turn<'_>) -> Res
                 (Some(expense), ExpenseIntent::Delete) => delete(&mut response, expense, turn),
             }
         }
+        (
+            LedgerQuery::Pick {
+                source_id,
+                category_id,
+            },
+            LedgerAnswer::Expenses(found),
+        ) => super::pick::pick(&mut response, source_id, category_id, found, turn),
         (LedgerQuery::Summary { .. }, LedgerAnswer::Summary(summary)) => {
             response.effects.push(text(summary_text(&summary, turn)));
         }
@@ -180,7 +204,7 @@ pub(super) fn category_name(turn: &Turn<'_>, category_id: Option<&str>) -> Strin
 }
 
 /// `CLP 12.500 en Comida (almuerzo, hoy)`, or `sin categoría` when pending.
-fn details(values: &Values, turn: &Turn<'_>) -> String {
+pub(super) fn details(values: &Values, turn: &Turn<'_>) -> String {
     let language = language(turn);
     let amount = reply::amount(values.amount, &turn.customer.locale);
     let when = reply::date(language, values.spent_on, turn.today);
@@ -260,19 +284,31 @@ fn apply_edit(response: &mut Response, expense: ExpenseRecord, edit: Edit, turn:
 }
 
 /// Points the merchant's rule back when an undo puts back another category:
-/// the rule a category correction taught follows the correction.
+/// the rule a category correction or pick taught follows it. An undo that
+/// gives a category back to a pending expense (redoing a pick) teaches it
+/// again.
 fn revert_rule(response: &mut Response, expense: &ExpenseRecord, past: &PastChange) {
-    let (Some(merchant), Some(from)) = (&expense.merchant, &expense.values.category_id) else {
+    let Some(merchant) = &expense.merchant else {
         return;
     };
-    if past.before.category_id.as_ref() == Some(from) {
-        return;
+    let restored = past.before.category_id.as_ref();
+    match &expense.values.category_id {
+        Some(from) if restored != Some(from) => response.effects.push(Effect::RevertRule {
+            merchant: merchant.clone(),
+            from: from.clone(),
+            to: restored.cloned(),
+        }),
+        Some(_) => {}
+        None => {
+            let counts = past.before.status != Status::Deleted;
+            if let Some(category_id) = restored.filter(|_| counts) {
+                response.effects.push(Effect::LearnRule {
+                    merchant: merchant.clone(),
+                    category_id: category_id.clone(),
+                });
+            }
+        }
     }
-    response.effects.push(Effect::RevertRule {
-        merchant: merchant.clone(),
-        from: from.clone(),
-        to: past.before.category_id.clone(),
-    });
 }
 
 fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
@@ -304,7 +340,6 @@ fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
         Some(past) => {
             let shown = details(&past.before, turn);
             let body = if past.before.status == Status::Deleted {
-                response.closed.push(expense.source_id.clone());
                 reply::undone_recording(language, &shown)
             } else if expense.values.status == Status::Deleted {
                 reply::restored(language, &shown)
@@ -320,6 +355,15 @@ fn undo(response: &mut Response, target: Option<UndoTarget>, turn: &Turn<'_>) {
             response
                 .effects
                 .extend(recheck(&expense.id, &past.before).map(Effect::LoadLedger));
+            // Undoing a pick puts the expense back to pending: its question
+            // is asked again. Any other outcome leaves nothing to ask.
+            if past.before.status == Status::PendingCategory {
+                let mut pending = expense;
+                pending.values = past.before;
+                response.question = Some(pending_question(pending, turn));
+            } else {
+                response.closed.push(expense.source_id);
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::{Command, Edit, Period, Problem, Recognised, Scope, RECENT_COUNT};
 use crate::classify::{self, category_by_name};
 use crate::flow::Turn;
+use crate::model::Language;
 use crate::parse::{self, AmountReading, Item, ParseContext};
 
 const UNDO: &[&str] = &["deshacer", "deshaz", "deshace", "undo"];
@@ -141,35 +142,6 @@ const BUDGET_REMOVE: &[&str] = &[
     "delete budget",
     "no budget",
 ];
-const SPANISH_MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-const ENGLISH_MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// Reads `text` as a command about recorded expenses. `None` when it is no
 /// such command, so the flow reads it as an expense or an answer.
 pub fn recognise(text: &str, turn: &Turn<'_>) -> Option<Recognised> {
@@ -268,10 +240,9 @@ fn period(words: &str, today: NaiveDate) -> Option<Period> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    let index = SPANISH_MONTHS
-        .iter()
-        .position(|name| *name == word)
-        .or_else(|| ENGLISH_MONTHS.iter().position(|name| *name == word))
+    let named = |language: Language| language.month_names().iter().position(|name| *name == word);
+    let index = named(Language::Spanish)
+        .or_else(|| named(Language::English))
         .or_else(|| {
             let number: usize = word.parse().ok()?;
             (1..=12).contains(&number).then(|| number - 1)

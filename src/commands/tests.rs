@@ -134,6 +134,39 @@ fn alerts(response: &Response) -> Vec<&BudgetAlert> {
         .collect()
 }
 
+/// Undoes `expense`'s latest change, which `before` describes.
+fn undo(expense: ExpenseRecord, before: Values) -> Response {
+    let target = UndoTarget {
+        expense,
+        change: Some(PastChange {
+            id: "ch1".into(),
+            before,
+        }),
+    };
+    with_turn("es-CL", |turn| {
+        respond(
+            LedgerQuery::UndoTarget,
+            LedgerAnswer::Undo(Some(target)),
+            turn,
+        )
+    })
+}
+
+/// The merchant rules a response teaches, as `(merchant, category id)`.
+fn learned(response: &Response) -> Vec<(&str, &str)> {
+    response
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LearnRule {
+                merchant,
+                category_id,
+            } => Some((merchant.as_str(), category_id.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks WhatsApp's limits on every interactive reply of a response.
 fn assert_within_limits(response: &Response, what: &str) {
     for effect in &response.effects {
@@ -380,6 +413,38 @@ fn commands_start_with_the_right_query() {
             )))
         );
     });
+}
+
+#[test]
+fn amounts_above_the_maximum_are_rejected() {
+    let too_large = "CLP 100.000.000.001 es más de lo que puedo anotar: el máximo es CLP 100.000.000.000 por monto. Revisa el número y escríbelo de nuevo.";
+    for text in [
+        "no, eran 100000000001",
+        "cambia el monto a 100000000001",
+        "presupuesto comida 100000000001",
+    ] {
+        let effects = with_turn("es-CL", |turn| {
+            let recognised = recognise(text, turn).expect("a command");
+            start(recognised, turn)
+        });
+        assert_eq!(
+            effects,
+            vec![Effect::Reply(Outbound::Text(too_large.into()))],
+            "{text}"
+        );
+    }
+    for text in ["no, eran 100000000000", "presupuesto comida 100000000000"] {
+        let effects = with_turn("es-CL", |turn| {
+            let recognised = recognise(text, turn).expect("a command");
+            start(recognised, turn)
+        });
+        assert!(
+            effects
+                .iter()
+                .any(|effect| matches!(effect, Effect::LoadLedger(_) | Effect::SetBudget { .. })),
+            "{text}: {effects:?}"
+        );
+    }
 }
 
 #[test]
@@ -1012,3 +1077,4 @@ fn expense_rows_from_d1_are_read_or_skipped() {
 
 mod converted;
 mod edits;
+mod picks;

@@ -68,9 +68,9 @@ fn numeric_date(token: &str, day_first: bool) -> Option<NaiveDate> {
 fn worded_date(tokens: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     let (day, month, rest) = match tokens {
         [day, "de", month, rest @ ..] | [day, month, rest @ ..] if day_of(day).is_some() => {
-            (day_of(day)?, month_of(month)?, rest)
+            (day_of(day)?, crate::parse::month_number(month)?, rest)
         }
-        [month, day, rest @ ..] => (day_of(day)?, month_of(month)?, rest),
+        [month, day, rest @ ..] => (day_of(day)?, crate::parse::month_number(month)?, rest),
         _ => return None,
     };
     let year = match rest {
@@ -106,26 +106,6 @@ fn year_of(token: &str) -> Option<i32> {
         .parse()
         .ok()
         .filter(|year| (2000..=2100).contains(year))
-}
-
-/// A month name or its abbreviation, in Spanish or English, folded.
-fn month_of(token: &str) -> Option<u32> {
-    let month = match token {
-        "ene" | "enero" | "jan" | "january" => 1,
-        "feb" | "febrero" | "february" => 2,
-        "mar" | "marzo" | "march" => 3,
-        "abr" | "abril" | "apr" | "april" => 4,
-        "may" | "mayo" => 5,
-        "jun" | "junio" | "june" => 6,
-        "jul" | "julio" | "july" => 7,
-        "ago" | "agosto" | "aug" | "august" => 8,
-        "sep" | "sept" | "septiembre" | "setiembre" | "september" => 9,
-        "oct" | "octubre" | "october" => 10,
-        "nov" | "noviembre" | "november" => 11,
-        "dic" | "diciembre" | "dec" | "december" => 12,
-        _ => return None,
-    };
-    Some(month)
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub enum ReceiptError {
     NoText,
     #[error("no total amount found in the receipt")]
     NoTotal,
+    /// The total is above [`crate::money::MAX_AMOUNT_MINOR`].
+    #[error("the receipt's total is above the maximum amount")]
+    AmountTooLarge(Money),
 }
 
 impl ReceiptError {
@@ -57,6 +60,7 @@ impl ReceiptError {
         match self {
             ReceiptError::NoText => "no_text",
             ReceiptError::NoTotal => "no_total",
+            ReceiptError::AmountTooLarge(_) => "amount_too_large",
         }
     }
 }
@@ -67,7 +71,8 @@ impl ReceiptError {
 /// # Errors
 ///
 /// [`ReceiptError::NoText`] for a mail without a body,
-/// [`ReceiptError::NoTotal`] when no line holds a total.
+/// [`ReceiptError::NoTotal`] when no line holds a total,
+/// [`ReceiptError::AmountTooLarge`] when the total is above the maximum.
 pub fn extract(mail: &Mail, context: &ReceiptContext<'_>) -> Result<Receipt, ReceiptError> {
     let bodies: Vec<&str> = [Some(mail.text.as_str()), mail.html_text.as_deref()]
         .into_iter()
@@ -77,10 +82,14 @@ pub fn extract(mail: &Mail, context: &ReceiptContext<'_>) -> Result<Receipt, Rec
     if bodies.is_empty() {
         return Err(ReceiptError::NoText);
     }
-    bodies
+    let receipt = bodies
         .into_iter()
         .find_map(|body| extract_from(mail, body, context))
-        .ok_or(ReceiptError::NoTotal)
+        .ok_or(ReceiptError::NoTotal)?;
+    if !receipt.amount.is_recordable() {
+        return Err(ReceiptError::AmountTooLarge(receipt.amount));
+    }
+    Ok(receipt)
 }
 
 /// Most non-empty lines of one body that are read. Receipts have tens of
@@ -949,6 +958,27 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn total_above_the_maximum_is_an_error() {
+        let at_max = extract(
+            &text_mail("Total $100.000.000.000"),
+            &context("es-CL", Currency::Clp),
+        );
+        assert_eq!(
+            at_max.map(|receipt| receipt.amount),
+            Ok(Money::new(100_000_000_000, Currency::Clp))
+        );
+        let above = extract(
+            &text_mail("Total $100.000.000.001"),
+            &context("es-CL", Currency::Clp),
+        );
+        let too_large = Money::new(100_000_000_001, Currency::Clp);
+        assert_eq!(
+            above.map(|receipt| receipt.amount),
+            Err(ReceiptError::AmountTooLarge(too_large))
+        );
     }
 
     #[test]

@@ -73,7 +73,11 @@ impl Outcome {
             }),
             Outcome::Unreadable { reason, notified } => json!({
                 "ok": false,
-                "error": "no receipt total could be read from the mail",
+                "error": if *reason == "amount_too_large" {
+                    "the receipt's total is above the maximum amount"
+                } else {
+                    "no receipt total could be read from the mail"
+                },
                 "reason": reason,
                 "whatsapp_notified": notified,
             }),
@@ -100,6 +104,10 @@ impl Outcome {
             Outcome::TooLarge { notified: false } => {
                 Some("message too large for misgastos: the limit is 5 MiB")
             }
+            Outcome::Unreadable {
+                reason: "amount_too_large",
+                notified: false,
+            } => Some("the receipt's total is above the most misgastos records"),
             Outcome::Unreadable {
                 notified: false, ..
             } => Some("misgastos found no receipt total in this message"),

@@ -16,7 +16,7 @@
 //! who writes nothing for 30 days loses the state, and its drafts, with the
 //! KV entry.
 
-use super::{Question, QUESTION_TTL_SECONDS};
+use super::{Effect, FlowEvent, Machine, Question, QUESTION_TTL_SECONDS};
 use crate::model::Language;
 use crate::reply;
 
@@ -119,11 +119,35 @@ fn draft_line(
     Some(line)
 }
 
+impl Machine<'_, '_> {
+    /// Drops questions nobody answered in time, and tells the user which
+    /// drafts were not recorded. Expenses waiting for a category stay stored
+    /// as `pending_category` and are asked about again.
+    pub(super) fn expire(&mut self) {
+        let count = self.state.questions.len();
+        if count == 0 || self.turn.now - self.state.updated_at <= QUESTION_TTL_SECONDS {
+            return;
+        }
+        let expired = std::mem::take(&mut self.state.questions);
+        self.effects
+            .push(Effect::Log(FlowEvent::QuestionsExpired { count }));
+        let language = self.language();
+        if let Some(text) = drafts_not_recorded(language, &expired, self.locale(), self.turn.today)
+        {
+            let count = unrecorded_count(&expired);
+            self.effects
+                .push(Effect::Log(FlowEvent::DraftsExpired { count }));
+            self.reply_text(text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
 
     use super::super::*;
+    use crate::model::Customer;
     use crate::money::{Currency, Money};
 
     const NOW: i64 = 1_796_371_200;

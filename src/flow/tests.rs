@@ -2,7 +2,8 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::classify::{Classification, Classifier};
-use crate::money::Currency;
+use crate::model::Customer;
+use crate::money::{Currency, Money};
 
 const NOW: i64 = 1_796_371_200;
 
@@ -108,6 +109,22 @@ fn classify_requests(transition: &Transition) -> Vec<&Pending> {
             _ => None,
         })
         .flatten()
+        .collect()
+}
+
+/// The category picks a transition requests from the ledger, as `(source
+/// id, category id)`.
+fn picks(transition: &Transition) -> Vec<(&String, &String)> {
+    transition
+        .effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LoadLedger(LedgerQuery::Pick {
+                source_id,
+                category_id,
+            }) => Some((source_id, category_id)),
+            _ => None,
+        })
         .collect()
 }
 
@@ -242,14 +259,7 @@ fn answers_complete_a_pending_expense() {
     ];
     for (input, expected) in cases {
         let transition = step(awaiting_category("m0#1"), input.clone(), "m1");
-        let set = transition.effects.iter().find_map(|effect| match effect {
-            Effect::SetCategory {
-                source_id,
-                category_id,
-                ..
-            } => Some((source_id, category_id)),
-            _ => None,
-        });
+        let set = picks(&transition).into_iter().next();
         assert_eq!(
             set,
             Some((&"m0#1".to_owned(), &expected.to_owned())),
@@ -292,10 +302,10 @@ fn stale_button_still_sets_the_category() {
         title: "Comida".into(),
     };
     let transition = step(State::default(), tap, "m2");
-    assert!(transition.effects.iter().any(|effect| matches!(
-        effect,
-        Effect::SetCategory { source_id, category_id, .. } if source_id == "old#1" && category_id == "food"
-    )));
+    assert_eq!(
+        picks(&transition),
+        vec![(&"old#1".to_owned(), &"food".to_owned())]
+    );
 }
 
 #[test]
@@ -305,10 +315,7 @@ fn button_for_unknown_category_sets_nothing() {
         title: "Comida".into(),
     };
     let transition = step(awaiting_category("m0#1"), tap, "m2");
-    assert!(!transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert!(picks(&transition).is_empty(), "{:?}", transition.effects);
 }
 
 #[test]
@@ -368,18 +375,12 @@ fn questions_expire_after_their_ttl() {
     state.updated_at = NOW - QUESTION_TTL_SECONDS - 1;
     let transition = step(state, text("salud"), "m1");
     assert!(logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 }));
-    assert!(!transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert!(picks(&transition).is_empty(), "{:?}", transition.effects);
 
     let mut fresh = awaiting_category("m0#1");
     fresh.updated_at = NOW - QUESTION_TTL_SECONDS + 1;
     let transition = step(fresh, text("salud"), "m1");
-    assert!(transition
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::SetCategory { .. })));
+    assert_eq!(picks(&transition).len(), 1, "{:?}", transition.effects);
 }
 
 #[test]
@@ -715,15 +716,32 @@ fn transitions_with_commands_answers_and_timeouts() {
             replies: 0,
         },
         Case {
-            what: "an answer in time completes the expense and checks budgets",
+            what: "an answer in time reads the expense to pick its category",
             state: aged(fresh(), ttl - 1),
             input: text("salud"),
+            questions: &[],
+            loads: vec![LedgerQuery::Pick {
+                source_id: "m0#1".into(),
+                category_id: "health".into(),
+            }],
+            replies: 0,
+        },
+        Case {
+            what: "the picked expense is completed and its budget checked",
+            state: State::default(),
+            input: ledger(
+                LedgerQuery::Pick {
+                    source_id: "old#1".into(),
+                    category_id: "health".into(),
+                },
+                vec![pending_record("old")],
+            ),
             questions: &[],
             loads: vec![LedgerQuery::Budgets(vec![crate::commands::BudgetCheck {
                 category_id: "health".into(),
                 period: crate::commands::Period::of(today()),
-                added: vec![(today(), Money::new(5_000, Currency::Clp))],
-                replaces: None,
+                added: vec![(today(), Money::new(4_000, Currency::Clp))],
+                replaces: Some("old".into()),
             }])],
             replies: 1,
         },
@@ -774,6 +792,28 @@ fn transitions_with_commands_answers_and_timeouts() {
             questions: &["category"],
             loads: vec![],
             replies: 1,
+        },
+        Case {
+            what: "undoing a pick asks the category again",
+            state: State::default(),
+            input: Input::Ledger {
+                query: LedgerQuery::UndoTarget,
+                answer: LedgerAnswer::Undo(Some(crate::commands::UndoTarget {
+                    expense: {
+                        let mut picked = pending_record("old");
+                        picked.values.category_id = Some("food".into());
+                        picked.values.status = crate::commands::Status::Completed;
+                        picked
+                    },
+                    change: Some(crate::commands::PastChange {
+                        id: "ch1".into(),
+                        before: pending_record("old").values,
+                    }),
+                })),
+            },
+            questions: &["category"],
+            loads: vec![],
+            replies: 2,
         },
         Case {
             what: "no stale pending expense: nothing more",
@@ -866,10 +906,101 @@ fn expiry_is_logged_and_the_question_not_answered() {
         let logged_expiry =
             logged(&transition).contains(&&FlowEvent::QuestionsExpired { count: 1 });
         assert_eq!(logged_expiry, expired, "age {age}");
-        let set = transition
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::SetCategory { .. }));
-        assert_eq!(set, !expired, "age {age}");
+        assert_eq!(picks(&transition).is_empty(), expired, "age {age}");
     }
+}
+
+fn texts_of(transition: &Transition) -> Vec<String> {
+    replies(transition)
+        .into_iter()
+        .map(|outbound| outbound.text().to_owned())
+        .collect()
+}
+
+const TOO_LARGE: &str = "CLP 100.000.000.001 es más de lo que puedo anotar: el máximo es CLP 100.000.000.000 por monto. Revisa el número y escríbelo de nuevo.";
+
+#[test]
+fn expense_at_the_maximum_is_classified() {
+    let transition = step(State::default(), text("almuerzo 100000000000"), "m1");
+    let pending = classify_requests(&transition);
+    assert_eq!(pending.len(), 1, "{:?}", transition.effects);
+    assert_eq!(
+        pending[0].draft.amount,
+        Money::new(crate::money::MAX_AMOUNT_MINOR, Currency::Clp)
+    );
+}
+
+#[test]
+fn expense_above_the_maximum_is_not_recorded() {
+    let transition = step(State::default(), text("almuerzo 100000000001"), "m1");
+    assert!(classify_requests(&transition).is_empty());
+    assert!(transition.state.is_idle(), "{:?}", transition.state);
+    assert_eq!(texts_of(&transition), vec![TOO_LARGE]);
+
+    // The other expenses of the message are recorded.
+    let mixed = step(
+        State::default(),
+        text("almuerzo 100000000001\ntaxi 5000"),
+        "m2",
+    );
+    let pending = classify_requests(&mixed);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].draft.description, "taxi");
+    assert_eq!(texts_of(&mixed), vec![TOO_LARGE]);
+}
+
+#[test]
+fn answer_above_the_maximum_asks_again() {
+    let asked = step(State::default(), text("almuerzo"), "m1");
+    let too_large = step(asked.state, text("100000000001"), "m2");
+    assert!(classify_requests(&too_large).is_empty());
+    let texts = texts_of(&too_large);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts[0], TOO_LARGE);
+    assert!(
+        texts[1].contains("almuerzo"),
+        "the question again: {texts:?}"
+    );
+    assert!(matches!(
+        too_large.state.questions.first(),
+        Some(Question::Amount { .. })
+    ));
+
+    let answered = step(too_large.state, text("100000000000"), "m3");
+    assert_eq!(classify_requests(&answered).len(), 1);
+}
+
+#[test]
+fn english_amount_above_the_maximum_names_it() {
+    let customer = Customer {
+        locale: "en-US".into(),
+        home_currency: Currency::Usd,
+        ..customer()
+    };
+    let categories = categories();
+    let turn = Turn {
+        customer: &customer,
+        categories: &categories,
+        today: today(),
+        now: NOW,
+        message_id: "m1",
+    };
+    let transition = advance(State::default(), text("lunch 1,000,000,000.01"), &turn);
+    assert!(classify_requests(&transition).is_empty());
+    assert_eq!(
+        texts_of(&transition),
+        vec!["USD 1,000,000,000.01 is more than I can record: the maximum is USD 1,000,000,000.00 per amount. Check the number and type it again."]
+    );
+}
+
+#[test]
+fn classified_draft_above_the_maximum_is_not_saved() {
+    let too_large = draft(crate::money::MAX_AMOUNT_MINOR + 1, "almuerzo");
+    let transition = step(
+        State::default(),
+        classified("m0#1", too_large, Some("food"), 0.9),
+        "m1",
+    );
+    assert!(saved(&transition).is_empty());
+    assert_eq!(texts_of(&transition), vec![TOO_LARGE]);
 }

@@ -21,7 +21,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, MAX_AMOUNT_MINOR};
 
 /// The largest amount of minor units D1 stores exactly (2^53 - 1): D1
 /// returns integers as JavaScript numbers.
@@ -165,8 +165,10 @@ pub enum NotConverted {
     /// The table lacks one of the two currencies.
     #[error("no {currency} rate for {date}")]
     MissingRate { currency: Currency, date: NaiveDate },
-    /// The converted amount is beyond [`MAX_SAFE_MINOR`].
-    #[error("the converted amount is too large to store")]
+    /// The converted amount is above [`MAX_AMOUNT_MINOR`].
+    // NOTE: summaries, budget notes and the report list every amount left
+    // unconverted as lacking an exchange rate, this one too.
+    #[error("the converted amount is above the maximum amount")]
     TooLarge,
 }
 
@@ -176,7 +178,7 @@ pub enum NotConverted {
 /// # Errors
 ///
 /// [`NotConverted::MissingRate`] when the table lacks either currency, and
-/// [`NotConverted::TooLarge`] when the result exceeds [`MAX_SAFE_MINOR`].
+/// [`NotConverted::TooLarge`] when the result exceeds [`MAX_AMOUNT_MINOR`].
 pub fn convert(amount: Money, to: Currency, table: &RateTable) -> Result<Money, NotConverted> {
     if amount.currency == to {
         return Ok(amount);
@@ -221,7 +223,7 @@ pub fn convert(amount: Money, to: Currency, table: &RateTable) -> Result<Money, 
     let rounded = divide_half_even(numerator, denominator);
     let minor = i64::try_from(rounded)
         .ok()
-        .filter(|minor| *minor <= MAX_SAFE_MINOR)
+        .filter(|minor| *minor <= MAX_AMOUNT_MINOR)
         .ok_or(NotConverted::TooLarge)?;
     let signed = if amount.minor < 0 { -minor } else { minor };
     Ok(Money::new(signed, to))

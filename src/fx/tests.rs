@@ -166,6 +166,30 @@ fn missing_rate_names_the_currency() {
 }
 
 #[test]
+fn results_above_the_maximum_amount_are_not_converted() {
+    let table = RateTable {
+        date: day("2026-12-04"),
+        base: Usd,
+        rates: vec![(Eur, rate("1")), (Clp, rate("950"))],
+    };
+    let max = crate::money::MAX_AMOUNT_MINOR;
+    assert_eq!(
+        convert(Money::new(max, Usd), Eur, &table),
+        Ok(Money::new(max, Eur))
+    );
+    assert_eq!(
+        convert(Money::new(max + 1, Usd), Eur, &table),
+        Err(NotConverted::TooLarge)
+    );
+    // A recordable amount whose conversion is not: USD 1.000.000.000,00 is
+    // CLP 950.000.000.000.
+    assert_eq!(
+        convert(Money::new(max, Usd), Clp, &table),
+        Err(NotConverted::TooLarge)
+    );
+}
+
+#[test]
 fn results_beyond_safe_integers_are_not_converted() {
     let table = RateTable {
         date: day("2026-12-04"),

@@ -11,12 +11,8 @@
 use crate::money::{separators, Currency, Money};
 
 /// Most digits an amount may have. Longer numbers are ids or phone numbers,
-/// and the limit keeps every product below in `u64` and `i64` range.
+/// and the limit keeps every product below in `u64` range.
 const MAX_DIGITS: usize = 15;
-
-/// Largest amount in minor units that is read as an expense (10^15, a
-/// quadrillion pesos). Anything bigger is not an amount.
-const MAX_MINOR: u64 = 1_000_000_000_000_000;
 
 /// A non-negative decimal number: `digits / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,8 +186,11 @@ fn unstorable_candidates(value: Decimal, currency: Currency) -> Vec<Money> {
     candidates
 }
 
+/// The amount, or `None` for zero and for what `i64` cannot hold. An amount
+/// above [`crate::money::MAX_AMOUNT_MINOR`] is still read, so that the flow
+/// can tell the user the maximum instead of reading the text as no amount.
 fn money(minor: u64, currency: Currency) -> Option<Money> {
-    if minor == 0 || minor > MAX_MINOR {
+    if minor == 0 {
         return None;
     }
     Some(Money::new(i64::try_from(minor).ok()?, currency))
@@ -325,8 +324,23 @@ mod tests {
     }
 
     #[test]
-    fn amounts_above_limit_are_rejected() {
-        let (candidates, _) = to_money(&[decimal(MAX_MINOR + 1, 0)], &[Currency::Clp]);
+    fn amounts_beyond_i64_are_rejected() {
+        let beyond = i64::MAX.unsigned_abs() + 1;
+        let (candidates, _) = to_money(&[decimal(beyond, 0)], &[Currency::Clp]);
         assert!(candidates.is_empty());
+    }
+
+    #[test]
+    fn amounts_above_the_maximum_are_still_read() {
+        let above = crate::money::MAX_AMOUNT_MINOR.unsigned_abs() + 1;
+        let (candidates, exact) = to_money(&[decimal(above, 0)], &[Currency::Clp]);
+        assert!(exact);
+        assert_eq!(
+            candidates,
+            [Money::new(
+                crate::money::MAX_AMOUNT_MINOR + 1,
+                Currency::Clp
+            )]
+        );
     }
 }

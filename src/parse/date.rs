@@ -189,7 +189,9 @@ fn weekday_phrase(tokens: &[Token<'_>], index: usize, today: NaiveDate) -> Found
     Some((length, date))
 }
 
-fn month(word: &str) -> Option<u32> {
+/// Reads a month name or its abbreviation, in Spanish or English, folded
+/// (`marzo`, `mar.`, `march`), as its number.
+pub(crate) fn month(word: &str) -> Option<u32> {
     let number = match word.trim_end_matches('.') {
         "enero" | "ene" | "january" | "jan" => 1,
         "febrero" | "feb" | "february" => 2,

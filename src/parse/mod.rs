@@ -6,10 +6,10 @@
 //! ambiguous reading is left to `flow`; this module only reports it.
 //!
 //! A message is read line by line. In each line the dates are found first
-//! ([`date`]), then the amounts ([`scan`], which uses [`amount`],
-//! [`currency`] and [`words`]). A line with several amounts is split between
-//! them. What is left of each part becomes its description ([`text`]) and
-//! merchant ([`merchant`]).
+//! (`date`), then the amounts (`scan`, which uses `amount`, `currency` and
+//! `words`). A line with several amounts is split between them. What is
+//! left of each part becomes its description (`text`) and merchant
+//! (`merchant`).
 
 mod amount;
 mod currency;
@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 
 use crate::money::{Currency, Money};
 
+pub(crate) use date::month as month_number;
 pub use text::remove_invisible;
 
 use scan::{Mode, Span};

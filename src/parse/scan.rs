@@ -53,7 +53,7 @@ pub(super) fn find_amounts(
     context: &ParseContext<'_>,
     mode: Mode,
 ) -> Vec<Span> {
-    let phones = phone_mask(tokens);
+    let phones = phone_mask(tokens, skip);
     let blocked = |index: usize| skip.get(index).copied().unwrap_or(true) || phones[index];
 
     let mut spans = Vec::new();
@@ -111,13 +111,12 @@ fn read_at(
 
     let mut suffix = None;
     // A symbol or code right before another number belongs to that number
-    // (`uber 5000 $3000`).
+    // (`uber 5000 $3000`), but not before a date (`10 usd 3/11/2026`).
     let starts_next = tokens
         .get(cursor)
         .is_some_and(|token| prefix_mark(token).is_some())
-        && tokens
-            .get(cursor + 1)
-            .is_some_and(|next| next.kind == Kind::Number);
+        && usable(cursor + 1)
+        && tokens[cursor + 1].kind == Kind::Number;
     if prefix.is_none() && usable(cursor) && !starts_next {
         if let Some(mark) = suffix_mark(&tokens[cursor]) {
             suffix = Some(mark);
@@ -268,11 +267,14 @@ fn apply_multiplier(
 
 /// Marks tokens that form a phone number: seven digits or more that start
 /// with `+`, contain `-` (`555-1234`) or come in three groups or more
-/// (`9 8765 4321`).
-fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
+/// (`9 8765 4321`). Tokens where `skip` is set (dates such as `2026-11-03`)
+/// are never part of one.
+fn phone_mask(tokens: &[Token<'_>], skip: &[bool]) -> Vec<bool> {
     let mut mask = vec![false; tokens.len()];
-    let is_digits = |token: &Token<'_>| {
-        token.kind == Kind::Number
+    let is_digits = |index: usize| {
+        let token = &tokens[index];
+        !skip.get(index).copied().unwrap_or(false)
+            && token.kind == Kind::Number
             && token
                 .text
                 .trim_start_matches('+')
@@ -281,12 +283,12 @@ fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
     };
     let mut index = 0;
     while index < tokens.len() {
-        if !is_digits(&tokens[index]) {
+        if !is_digits(index) {
             index += 1;
             continue;
         }
         let mut end = index + 1;
-        while end < tokens.len() && is_digits(&tokens[end]) && tokens[end].space_before {
+        while end < tokens.len() && is_digits(end) && tokens[end].space_before {
             end += 1;
         }
         let run = &tokens[index..end];
@@ -306,15 +308,37 @@ fn phone_mask(tokens: &[Token<'_>]) -> Vec<bool> {
 
 /// Drops plain four-digit numbers that read as years (`matrícula 2026
 /// 350000`, `año 2025`); a lone number that could be this year is kept but
-/// must be confirmed.
+/// must be confirmed. A connector between the number and every other amount
+/// makes it the price of its own expense (`almuerzo 1000 y taxi 2000`).
 fn drop_years(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseContext<'_>) {
     use chrono::Datelike;
     let is_year = |span: &Span| {
         span.plain.is_some_and(|v| (1900..=2100).contains(&v)) && tokens[span.start].text.len() == 4
     };
-    let has_other = spans.iter().any(|span| !is_year(span));
+    // Spans never overlap, so the tokens between two are those after the
+    // first one's end and before the second one's start.
+    let connected = |year: &Span, other: &Span| {
+        let between = if year.start < other.start {
+            year.end..other.start
+        } else {
+            other.end..year.start
+        };
+        !tokens[between].iter().any(is_connector)
+    };
+    let beside_other: Vec<bool> = spans
+        .iter()
+        .map(|span| {
+            is_year(span)
+                && spans
+                    .iter()
+                    .any(|other| !is_year(other) && connected(span, other))
+        })
+        .collect();
     let this_year = u64::try_from(context.today.year()).unwrap_or_default();
+    let mut index = 0;
     spans.retain_mut(|span| {
+        let has_other = beside_other[index];
+        index += 1;
         if !is_year(span) {
             return true;
         }

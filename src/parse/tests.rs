@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::model::Language;
 
 const LOCALES: [&str; 5] = ["es-CL", "es-MX", "es-AR", "es-CO", "en-US"];
 
@@ -162,7 +163,85 @@ fn uses_dollar_sign(currency: Currency) -> bool {
     )
 }
 
+/// Number of the forms [`written_date`] writes.
+const DATE_FORMS: usize = 8;
+
+/// Writes `date` in one of the forms people type after an amount, month
+/// first in English locales as they write it (`11/3/2026`).
+fn written_date(date: NaiveDate, form: usize, locale: &str) -> String {
+    use chrono::Datelike;
+    let (day, month, year) = (date.day(), date.month(), date.year());
+    let english = locale.starts_with("en");
+    let (first, second) = if english { (month, day) } else { (day, month) };
+    let month_name = Language::of_locale(locale).month_names()[date.month0() as usize];
+    match form {
+        0 => format!("{first}/{second}"),
+        1 => format!("{first}/{second}/{year}"),
+        2 => format!("{first:02}-{second:02}-{year}"),
+        3 => format!("{year}-{month:02}-{day:02}"),
+        4 => format!("{first}/{second}/{:02}", year % 100),
+        5 if english => format!("on {first}/{second}/{year}"),
+        5 => format!("el {first}/{second}/{year}"),
+        6 if english => format!("{month_name} {day}, {year}"),
+        6 => format!("{day} de {month_name} de {year}"),
+        _ if english => format!("{month_name} {day}"),
+        _ => format!("el {day} de {month_name}"),
+    }
+}
+
+/// Writes an expense: a description and a bare amount, an amount followed by
+/// its currency code, or an amount preceded by it.
+fn written_expense(description: &str, money: Money, form: usize, locale: &str) -> String {
+    let number = money.format_number(locale);
+    let code = money.currency.code();
+    match form {
+        0 => format!("{description} {number}"),
+        1 => format!("{description} {number} {}", code.to_lowercase()),
+        _ => format!("{description} {code} {number}"),
+    }
+}
+
 proptest! {
+    /// A date with or without a year after the amount (`taxi 10 usd
+    /// 3/11/2026`) once made the currency code read as the next amount's
+    /// and a `2026-11-03` read as a phone number that swallowed the amount.
+    #[test]
+    fn date_after_expense_keeps_its_amount(
+        description_index in 0..4_usize,
+        minor in 1_i64..100_000_000,
+        currency_index in 0..Currency::ALL.len(),
+        home_index in 0..Currency::ALL.len(),
+        locale_index in 0..LOCALES.len(),
+        amount_form in 0..3_usize,
+        days_back in 0_u64..365,
+        date_form in 0..DATE_FORMS,
+    ) {
+        let description = ["taxi", "almuerzo", "farmacia cruz verde", "lunch"][description_index];
+        let locale = LOCALES[locale_index];
+        let home = Currency::ALL[home_index];
+        let currency = if amount_form == 0 { home } else { Currency::ALL[currency_index] };
+        let money = Money::new(minor, currency);
+        let parse_context = context(locale, home);
+        let expense = written_expense(description, money, amount_form, locale);
+        let before = parse_message(&expense, &parse_context);
+        let Some(draft) = only_expense(&before) else {
+            return Err(TestCaseError::reject("not one exact expense"));
+        };
+        prop_assert_eq!(draft.amount, money, "`{}` in {}", expense, locale);
+
+        let date = parse_context.today - chrono::Days::new(days_back);
+        let text = format!("{expense} {}", written_date(date, date_form, locale));
+        let after = parse_message(&text, &parse_context);
+        let dated = only_expense(&after);
+        prop_assert_eq!(dated.map(|d| d.amount), Some(money), "`{}` in {}", text, locale);
+        prop_assert_eq!(dated.map(|d| d.spent_on), Some(date), "`{}` in {}", text, locale);
+        prop_assert_eq!(
+            dated.map(|d| d.description.as_str()),
+            Some(draft.description.as_str()),
+            "`{}` in {}", text, locale
+        );
+    }
+
     #[test]
     fn formatted_number_reads_back(
         minor in 1_i64..1_000_000_000_000,

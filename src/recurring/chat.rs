@@ -16,6 +16,7 @@ use crate::flow::{Effect, FlowEvent, Turn};
 use crate::kapso::client::Outbound;
 use crate::model::Language;
 use crate::parse::ParseContext;
+use crate::reply;
 
 /// Local hour of the daily reminder when the user names none.
 pub const DEFAULT_DAILY_HOUR: u32 = 21;
@@ -240,6 +241,10 @@ pub fn start(recognised: Recognised, turn: &Turn<'_>) -> Vec<Effect> {
         Recognised::Invalid(problem) => return vec![text(replies::problem(language, &problem))],
     };
     match command {
+        Command::Create(rule) if !rule.amount.is_recordable() => {
+            let locale = &turn.customer.locale;
+            vec![text(reply::amount_too_large(language, rule.amount, locale))]
+        }
         Command::Create(rule) => {
             let confirmation = replies::created(language, &rule, turn);
             vec![

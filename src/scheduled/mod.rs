@@ -1,6 +1,6 @@
 //! The scheduled run (a Cron Trigger): records the due occurrences of
-//! recurring rules, and sends the notices before recurring payments and the
-//! daily nudges.
+//! recurring rules and checks their budgets, and sends the notices before
+//! recurring payments and the daily nudges.
 //!
 //! The run's clock is the trigger's scheduled time, so a run that starts
 //! late still decides as of its tick, and local runs can pass a time. Every
@@ -10,6 +10,7 @@
 //! proactive message is claimed in `reminders_sent` before it is sent, so
 //! overlapping or repeated runs record and send nothing twice.
 
+mod budgets;
 mod occurrences;
 mod send;
 pub(crate) mod store;
@@ -117,10 +118,10 @@ impl Run<'_> {
         };
         let mut categories = self.store.categories(customer_id).await?;
         if categories.is_empty() {
-            self.store
+            categories = self
+                .store
                 .seed_categories(customer_id, Language::of_locale(&customer.locale))
                 .await?;
-            categories = self.store.categories(customer_id).await?;
         }
         Ok(Some((customer, categories)))
     }

@@ -1,5 +1,5 @@
-//! Records the due occurrences of every active rule, and sends the notices
-//! of the payments coming up.
+//! Records the due occurrences of every active rule, with their budget
+//! alerts, and sends the notices of the payments coming up.
 
 use crate::ai_binding::AiContext;
 use crate::events;
@@ -8,8 +8,8 @@ use crate::recurring::{self, Rule};
 use crate::reminders::{self, Reminder};
 use crate::runner;
 
-use super::send;
 use super::store::RuleRow;
+use super::{budgets, send};
 use super::{Run, PAGE_SIZE};
 
 /// Walks the active rules page by page.
@@ -98,6 +98,7 @@ async fn rule(context: &mut Run<'_>, row: RuleRow) {
             &categories,
             customer.confidence_threshold,
         );
+        let budget = budgets::check(context, &turn, user_id.as_deref(), &expense).await;
         let recorded = context
             .store
             .record_occurrence(&customer_id, user_id.as_deref(), &rule.id, &expense)
@@ -130,6 +131,9 @@ async fn rule(context: &mut Run<'_>, row: RuleRow) {
                     today,
                 )
                 .await;
+                if let Some(checked) = budget {
+                    budgets::announce(context, &customer_id, checked).await;
+                }
             }
             Ok(false) => tracing::debug!(
                 event = events::OCCURRENCE_RECORDED,

@@ -23,6 +23,17 @@ pub(crate) fn may_contact(recipient: &Recipient) -> bool {
     privacy::accepts_proactive(recipient.opted_out_at.as_deref())
 }
 
+/// Returns whether free-form text may be sent to `recipient` at `now` (unix
+/// seconds); see [`reminders::window_open`].
+pub(super) fn window_open(recipient: &Recipient, now: i64) -> bool {
+    let at = |text: &Option<String>| text.as_deref().and_then(reminders::timestamp);
+    reminders::window_open(
+        at(&recipient.last_inbound_at),
+        at(&recipient.window_closed_at),
+        now,
+    )
+}
+
 /// Sends `reminder` to `user_id` (the customer's owner when `None`) at most
 /// once per `key`. Logs every outcome and never fails.
 pub(super) async fn proactive(
@@ -103,17 +114,7 @@ pub(super) async fn proactive(
         }
     }
 
-    let open = reminders::window_open(
-        recipient
-            .last_inbound_at
-            .as_deref()
-            .and_then(reminders::timestamp),
-        recipient
-            .window_closed_at
-            .as_deref()
-            .and_then(reminders::timestamp),
-        context.now.timestamp(),
-    );
+    let open = window_open(&recipient, context.now.timestamp());
     let templates = &context.config.reminder_templates;
     let mut plan = reminders::plan(reminder, open, templates, &customer.locale, today);
     let mut outcome = "no_template";
@@ -203,7 +204,8 @@ pub(super) async fn proactive(
     }
 }
 
-async fn send(
+/// Sends one proactive message to `recipient`, with Kapso's retries.
+pub(super) async fn send(
     kapso: &crate::kapso::client::KapsoClient,
     recipient: &Recipient,
     message: &Outbound,

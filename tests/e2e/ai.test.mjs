@@ -350,6 +350,22 @@ describe("receipt photos", () => {
     }
   });
 
+  test("a total above the maximum is not recorded and the amount is asked", async () => {
+    const from = newSender();
+    serveKapsoMedia();
+    try {
+      worker.mocks.script("ai", answer({ amount: 100000000001, currency: "CLP", merchant: "Jumbo", date: null }));
+      const body = imageMessage({ from, url: `${worker.mocks.url}/kapso/media/huge` });
+      assert.equal((await worker.sendWebhook(body)).status, 200);
+      const replies = (await worker.repliesFor(body.message.id, 2)).map(messageText);
+      assert.equal(replies[0], "CLP 100.000.000.001 es más de lo que puedo anotar: el máximo es CLP 100.000.000.000 por monto. Revisa el número y escríbelo de nuevo.");
+      assert.match(replies[1], /^¿Cuánto fue jumbo\?/);
+      assert.deepEqual(expensesOf(body.message.id), []);
+    } finally {
+      worker.mocks.handle("kapso", null);
+    }
+  });
+
   test("a failed download is never dropped", async () => {
     const from = newSender();
     worker.mocks.handle("kapso", (record) => (record.path.startsWith("/kapso/media/") ? { status: 404, body: { error: "gone" } } : null));

@@ -360,6 +360,21 @@ describe("strict policy mode", () => {
     assert.deepEqual({ ...ledgerRow(worker, tap.message.id) }, { customer_id: "gratis", outcome: "handled" });
   });
 
+  test("a first message over the limit writes no categories", async () => {
+    const owner = { id: "tope-owner", phone: newSender() };
+    await createCustomer(worker, { id: "tope", number: "510000006", users: [owner], subscription: { plan: "free", limit: 1 } });
+    const body = await send(worker, { from: owner.phone, number: "510000006", text: "almuerzo 1000 y taxi 2000" });
+    await assertRefused(body, { from: owner.phone, customer: "tope", reason: "limit_reached", text: /te quedan 1, pero este mensaje trae 2/ });
+    assert.deepEqual(worker.query("SELECT id FROM categories WHERE customer_id = 'tope'"), []);
+    assert.ok(!(await worker.kvKeysAsync()).some((k) => k.name.startsWith("conversation:tope:")));
+
+    // The next message within the limit brings the categories with it.
+    const next = await send(worker, { from: owner.phone, number: "510000006", text: "almuerzo 1000" });
+    await worker.repliesFor(next.message.id);
+    assert.equal(expensesOf(worker, next.message.id).length, 1);
+    assert.ok(worker.query("SELECT id FROM categories WHERE customer_id = 'tope'").length >= 5);
+  });
+
   test("cached entitlements are used until invalidated or stale", async () => {
     const owner = { id: "renew-owner", phone: newSender() };
     await createCustomer(worker, { id: "renew", number: "510000005", users: [owner] });
@@ -392,6 +407,33 @@ describe("strict policy mode", () => {
     await worker.kvPutAsync("entitlements:renew", JSON.stringify(cached), "ENTITLEMENTS_KV");
     const stale = await send(worker, { from: owner.phone, number: "510000005", text: "almuerzo 5000" });
     await assertRefused(stale, { from: owner.phone, customer: "renew", reason: "subscription_inactive", text: /no tiene una suscripción activa/ });
+  });
+});
+
+describe("development bootstrap at the expense limit", () => {
+  let worker;
+
+  before(async () => {
+    // Strict mode, so that the limit refuses instead of only logging.
+    worker = await startWorker({ vars: { STRICT_POLICY_MODE: "true", DEFAULT_CUSTOMER_ID: "tope-dev" } });
+  });
+
+  after(async () => {
+    await worker?.stop();
+  });
+
+  test("a refused first message binds the sender and seeds no categories", async () => {
+    const owner = { id: "tope-dev-owner", phone: newSender() };
+    await createCustomer(worker, { id: "tope-dev", number: "530000001", users: [owner], subscription: { plan: "free", limit: 1 } });
+    // A sender the operator never linked: the bootstrap binds it.
+    const stranger = newSender();
+    const body = await send(worker, { from: stranger, number: "530000001", text: "almuerzo 1000 y taxi 2000" });
+    await worker.waitForEvent("policy.denied", { where: (e) => e.message_id === body.message.id && e.reason === "limit_reached" });
+    assert.deepEqual({ ...ledgerRow(worker, body.message.id) }, { customer_id: "tope-dev", outcome: "policy_denied" });
+    const [identity] = worker.query("SELECT customer_id, status FROM channel_identities WHERE address = ?", stranger);
+    assert.deepEqual({ ...identity }, { customer_id: "tope-dev", status: "active" });
+    assert.deepEqual(worker.query("SELECT id FROM categories WHERE customer_id = 'tope-dev'"), []);
+    assert.deepEqual(worker.query("SELECT id FROM expenses WHERE customer_id = 'tope-dev'"), []);
   });
 });
 

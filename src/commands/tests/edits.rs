@@ -18,37 +18,6 @@ fn edit(expense: ExpenseRecord, edit: Edit) -> Response {
     })
 }
 
-fn undo(expense: ExpenseRecord, before: Values) -> Response {
-    let target = UndoTarget {
-        expense,
-        change: Some(PastChange {
-            id: "ch1".into(),
-            before,
-        }),
-    };
-    with_turn("es-CL", |turn| {
-        respond(
-            LedgerQuery::UndoTarget,
-            LedgerAnswer::Undo(Some(target)),
-            turn,
-        )
-    })
-}
-
-fn learned(response: &Response) -> Vec<(&str, &str)> {
-    response
-        .effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::LearnRule {
-                merchant,
-                category_id,
-            } => Some((merchant.as_str(), category_id.as_str())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn reverted(response: &Response) -> Vec<(&str, &str, Option<&str>)> {
     response
         .effects

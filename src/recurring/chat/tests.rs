@@ -208,6 +208,28 @@ fn rule_phrase_problem_is_explained() {
 }
 
 #[test]
+fn rule_above_the_maximum_is_not_saved() {
+    let saves = |text: &str| {
+        let transition = with_turn("es-CL", |turn| {
+            flow::advance(State::default(), Input::Text(text.into()), turn)
+        });
+        let saved = transition
+            .effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::SaveRecurring(_)));
+        (saved, replies(&transition.effects).join("\n"))
+    };
+    let (saved, reply) = saves("arriendo 100000000001 todos los meses");
+    assert!(!saved, "{reply}");
+    assert!(
+        reply.starts_with("CLP 100.000.000.001 es más de lo que puedo anotar"),
+        "{reply}"
+    );
+    let (saved, reply) = saves("arriendo 100000000000 todos los meses");
+    assert!(saved, "{reply}");
+}
+
+#[test]
 fn change_commands_load_the_rules_first() {
     for text in ["recurrentes", "borrar recurrente 2", "pausar netflix"] {
         let transition = with_turn("es-CL", |turn| {
