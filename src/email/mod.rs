@@ -66,7 +66,7 @@ const MAX_MESSAGE_ID_CHARS: usize = 100;
 /// The expense's source id, and so this id, goes into the ids of its
 /// category buttons (`cat|<source id>|<category id>`). WhatsApp limits a
 /// button id to 256 characters, and `|` separates its parts, so a Message-ID
-/// longer than [`MAX_MESSAGE_ID_CHARS`] or with a `|` is replaced by
+/// longer than `MAX_MESSAGE_ID_CHARS` or with a `|` is replaced by
 /// `mid-sha256-` and a digest of it.
 pub fn ledger_id(customer_id: &str, mail: &Mail) -> String {
     match mail.message_id.as_deref() {

@@ -265,7 +265,7 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Removes the invisible format characters ([`is_invisible`]) from a text a
+/// Removes the invisible format characters (see `is_invisible`) from a text a
 /// person sent. Copied and pasted amounts carry them (`12\u{200b}500`), and
 /// between two digits such a character split one amount into two expenses.
 /// A bidirectional override in a description would also reorder the text

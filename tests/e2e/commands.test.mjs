@@ -547,6 +547,10 @@ describe("summaries and the report page", () => {
       "--disable-domain-reliability",
       "--no-default-browser-check",
       "--hide-scrollbars",
+      // Chromium resolves Google hosts on its own (clients2.google.com for
+      // component updates); every name but the loopback one fails here, so
+      // no DNS query leaves the machine.
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
       `--user-data-dir=${profile}`,
     ];
     const run = (extra) => spawnSync(chromium, [...flags, ...extra, link], { encoding: "utf8", timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
