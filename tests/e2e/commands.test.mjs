@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { LINK_SIGNING_KEY, ROOT, buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor } from "./harness.mjs";
+import { LINK_SIGNING_KEY, ROOT, buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
 
 const SPANISH_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
 const ENGLISH_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -429,7 +429,7 @@ describe("summaries and the report page", () => {
     assert.match(ownLines[3], /^Gráficos y CSV: /);
 
     // The personal link shows the owner's expenses only.
-    const page = await (await fetch(reportLinkIn(messageText(own.last)))).text();
+    const page = await (await workerFetch(reportLinkIn(messageText(own.last)))).text();
     assert.ok(page.includes("almuerzo"));
     assert.ok(!page.includes("supermercado"), "another member's expense is not in a personal report");
   });
@@ -465,7 +465,7 @@ describe("summaries and the report page", () => {
     const { last } = await say(from, "mi resumen", 3);
     const link = reportLinkIn(messageText(last));
 
-    const page = await fetch(link);
+    const page = await workerFetch(link);
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-type"), /^text\/html/);
     assert.equal(page.headers.get("cache-control"), "no-store");
@@ -482,7 +482,7 @@ describe("summaries and the report page", () => {
     const csvPath = html.match(/href="(\/reports\/[^"]+\/csv)"/)?.[1];
     assert.ok(csvPath, "CSV link");
 
-    const csv = await fetch(new URL(csvPath, link));
+    const csv = await workerFetch(new URL(csvPath, link));
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type"), /^text\/csv/);
     assert.match(csv.headers.get("content-disposition"), /^attachment; filename="misgastos-\d{4}-\d{2}\.csv"$/);
@@ -511,7 +511,7 @@ describe("summaries and the report page", () => {
     };
     const bodies = new Set();
     for (const [what, bad] of Object.entries(rejected)) {
-      const response = await fetch(`${worker.url}/reports/${bad}`);
+      const response = await workerFetch(`${worker.url}/reports/${bad}`);
       assert.equal(response.status, 404, what);
       assert.equal(response.headers.get("cache-control"), "no-store", what);
       const body = await response.text();
@@ -519,7 +519,7 @@ describe("summaries and the report page", () => {
       bodies.add(body);
     }
     assert.equal(bodies.size, 1, "every rejected link gets the same body");
-    assert.equal((await fetch(link, { method: "POST" })).status, 405);
+    assert.equal((await workerFetch(link, { method: "POST" })).status, 405);
   });
 
   test("report page renders in headless Chromium", async () => {

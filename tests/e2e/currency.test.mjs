@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
-import { messageText, newSender, startWorker, textMessage } from "./harness.mjs";
+import { messageText, newSender, startWorker, textMessage, workerFetch } from "./harness.mjs";
 
 let worker;
 
@@ -122,14 +122,14 @@ describe("totals in the home currency", () => {
 
     // The report page and its CSV show the converted values next to the originals.
     const link = reportLinkIn(texts[0]);
-    const html = await (await fetch(link)).text();
+    const html = await (await workerFetch(link)).text();
     assert.ok(html.includes("<h2>Total en CLP</h2><p class=\"total\">CLP 40.500</p>"), "page total");
     assert.ok(html.includes("Por moneda: CLP 12.000 · USD 30,00"));
     assert.ok(html.includes("Incluye USD convertido a CLP al tipo de cambio de la fecha de cada gasto."));
     assert.ok(html.includes('<td class="amount">USD 20,00</td><td class="amount">CLP 19.000</td>'));
     assert.equal((html.match(/<svg/g) ?? []).length, 2, "one category chart and one day chart, in CLP");
     const csvPath = html.match(/href="(\/reports\/[^"]+\/csv)"/)?.[1];
-    const rows = (await (await fetch(new URL(csvPath, link))).text()).replace(/^\ufeff/, "").trimEnd().split("\r\n");
+    const rows = (await (await workerFetch(new URL(csvPath, link))).text()).replace(/^\ufeff/, "").trimEnd().split("\r\n");
     assert.equal(rows[0], "date,description,merchant,category,amount,currency,home_amount,home_currency,status");
     assert.ok(rows.includes(`${key}-03,taxi,,Transporte,10.00,USD,9500,CLP,completed`), rows.join("\n"));
     assert.ok(rows.includes(`${key}-03,almuerzo,,Comida,12000,CLP,12000,CLP,completed`), rows.join("\n"));
@@ -153,7 +153,7 @@ describe("totals in the home currency", () => {
       assert.equal(fxRequests().length - before, 1, "one attempt for the one date");
       await worker.waitForEvent("fx.rates_unavailable", { where: (event) => event.base === "MXN" && event.reason === "status" });
 
-      const html = await (await fetch(reportLinkIn(text))).text();
+      const html = await (await workerFetch(reportLinkIn(text))).text();
       assert.ok(html.includes("Sin tipo de cambio, fuera del total y de los gráficos: USD 10.00"), "page names it");
       assert.ok(html.includes('<span class="note">sin convertir</span>'));
     } finally {

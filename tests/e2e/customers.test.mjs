@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { FAR_FUTURE, createCustomer } from "./seed.mjs";
-import { buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor } from "./harness.mjs";
+import { buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
 
 const ACME_NUMBER = "111000111";
 const CASA_NUMBER = "222000222";
@@ -484,7 +484,7 @@ describe("production environment", () => {
   });
 
   test("DEFAULT_CUSTOMER_ID binds nobody", async () => {
-    const health = await (await fetch(`${worker.url}/health`)).json();
+    const health = await (await workerFetch(`${worker.url}/health`)).json();
     assert.equal(health.environment, "production");
 
     const from = newSender();

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor } from "./harness.mjs";
+import { ROOT, buttonsOf, choiceMessage, messageText, newSender, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
 import { createCustomer } from "./seed.mjs";
 
 const fixture = (name) => readFileSync(path.join(ROOT, "tests", "fixtures", "email", name));
@@ -239,9 +239,9 @@ describe("POST /webhooks/email", () => {
   });
 
   test("malformed JSON is 400 and another content type 415", async () => {
-    const response = await fetch(`${worker.url}/webhooks/email`, { method: "POST", headers: { authorization: "Bearer e2e-email-secret", "content-type": "application/json" }, body: "{not json" });
+    const response = await workerFetch(`${worker.url}/webhooks/email`, { method: "POST", headers: { authorization: "Bearer e2e-email-secret", "content-type": "application/json" }, body: "{not json" });
     assert.equal(response.status, 400);
-    const other = await fetch(`${worker.url}/webhooks/email`, { method: "POST", headers: { authorization: "Bearer e2e-email-secret", "content-type": "text/plain" }, body: "Total $1.000" });
+    const other = await workerFetch(`${worker.url}/webhooks/email`, { method: "POST", headers: { authorization: "Bearer e2e-email-secret", "content-type": "text/plain" }, body: "Total $1.000" });
     assert.equal(other.status, 415);
   });
 });

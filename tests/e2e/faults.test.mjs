@@ -21,6 +21,7 @@ import {
   startWorker,
   textMessage,
   waitFor,
+  workerFetch,
 } from "./harness.mjs";
 
 const PREVIOUS_SECRET = "e2e-previous-webhook-secret";
@@ -352,7 +353,7 @@ describe("bad requests on every route", () => {
       ["report CSV with garbage", 404, "/reports/%00%ff'--/csv", {}],
     ];
     for (const [name, status, route, init] of requests) {
-      const response = await fetch(`${worker.url}${route}`, init);
+      const response = await workerFetch(`${worker.url}${route}`, init);
       const text = await response.text();
       assert.equal(response.status, status, `${name}: ${text}`);
       assertRevealsNothing(name, text);
@@ -381,7 +382,7 @@ describe("without the CONVERSATION_STATE_KV binding", () => {
   });
 
   test("health is 503 and names the missing binding", async () => {
-    const response = await fetch(`${bare.url}/health`);
+    const response = await workerFetch(`${bare.url}/health`);
     assert.equal(response.status, 503);
     const body = await response.json();
     assert.equal(body.status, "degraded");

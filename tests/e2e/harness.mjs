@@ -21,6 +21,16 @@ import { fileURLToPath } from "node:url";
 
 import { startMockApis } from "../../tools/mock-apis.mjs";
 
+// Every request to the worker opens a connection of its own. wrangler dev
+// closes idle keep-alive connections on its own clock, and a request sent
+// on one as it closes fails with "other side closed" before the worker sees
+// it.
+export function workerFetch(input, init = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("connection", "close");
+  return fetch(input, { ...init, headers });
+}
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const EMAIL_SECRET = "e2e-email-secret";
@@ -276,7 +286,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
     await waitFor(
       async () => {
         if (exited !== null) throw new Error(`wrangler dev exited with ${exited}:\n${output.join("\n")}`);
-        const response = await fetch(`${url}/health`);
+        const response = await workerFetch(`${url}/health`);
         return response.status === 200 || response.status === 503;
       },
       { timeoutMs: 90_000, what: "wrangler dev to serve /health" },
@@ -394,7 +404,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
       const allHeaders = { "content-type": "application/json", ...headers };
       const value = signature === undefined ? sign(raw, secret) : signature;
       if (value !== null) allHeaders[header] = value;
-      const response = await fetch(`${url}/webhooks/whatsapp`, { method: "POST", headers: allHeaders, body: raw });
+      const response = await workerFetch(`${url}/webhooks/whatsapp`, { method: "POST", headers: allHeaders, body: raw });
       const text = await response.text();
       let json = null;
       try {
@@ -433,7 +443,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
       if (bearer !== null) allHeaders.authorization = `Bearer ${bearer}`;
       const target = new URL(`${url}/webhooks/email`);
       for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
-      const response = await fetch(target, { method: "POST", headers: allHeaders, body: raw });
+      const response = await workerFetch(target, { method: "POST", headers: allHeaders, body: raw });
       const text = await response.text();
       let json = null;
       try {
@@ -450,7 +460,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
       const target = new URL(`${url}/cdn-cgi/handler/email`);
       target.searchParams.set("from", from);
       target.searchParams.set("to", to);
-      const response = await fetch(target, { method: "POST", body: raw });
+      const response = await workerFetch(target, { method: "POST", body: raw });
       return { status: response.status, text: await response.text() };
     },
     /**
@@ -461,7 +471,7 @@ export async function startWorker({ vars = {}, variant } = {}) {
     async scheduled({ cron = "0 * * * *", time = Date.now() } = {}) {
       const ms = time instanceof Date ? time.getTime() : time;
       const query = new URLSearchParams({ cron, time: String(ms), format: "json" });
-      const response = await fetch(`${url}/cdn-cgi/local/scheduled?${query}`);
+      const response = await workerFetch(`${url}/cdn-cgi/local/scheduled?${query}`);
       const text = await response.text();
       if (response.status !== 200) throw new Error(`scheduled run returned ${response.status}: ${text}`);
       return JSON.parse(text);

@@ -17,6 +17,7 @@ import {
   startWorker,
   textMessage,
   waitFor,
+  workerFetch,
 } from "./harness.mjs";
 
 let worker;
@@ -322,7 +323,7 @@ describe("link tokens", () => {
     worker.execute("ALTER TABLE expenses RENAME TO expenses_parked");
     const statuses = [];
     try {
-      for (const url of [report, `${report}/csv`, exported]) statuses.push((await fetch(url)).status);
+      for (const url of [report, `${report}/csv`, exported]) statuses.push((await workerFetch(url)).status);
     } finally {
       worker.execute("ALTER TABLE expenses_parked RENAME TO expenses");
     }

@@ -22,6 +22,7 @@ import {
   newSender,
   startWorker,
   textMessage,
+  workerFetch,
 } from "./harness.mjs";
 
 const CUSTOMER = "dev-customer";
@@ -141,7 +142,7 @@ async function emailReceipt(to, total) {
     date: new Date().toUTCString(),
     text: `Gracias por tu compra en Tienda Ejemplo\nTotal $${total}`,
   };
-  const response = await fetch(`${worker.url}/webhooks/email`, {
+  const response = await workerFetch(`${worker.url}/webhooks/email`, {
     method: "POST",
     headers: { authorization: `Bearer ${EMAIL_SECRET}`, "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -410,7 +411,7 @@ describe("export", () => {
   });
 
   test("JSON rows match D1", async () => {
-    const response = await fetch(links.json);
+    const response = await workerFetch(links.json);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type"), /application\/json/);
     assert.equal(response.headers.get("cache-control"), "no-store");
@@ -448,7 +449,7 @@ describe("export", () => {
     const { user_id: userId } = userOf(from);
     const [target] = worker.query("SELECT id FROM expenses WHERE user_id = ? ORDER BY id LIMIT 1", userId);
     await execute(`UPDATE expenses SET description = '=1+2' WHERE id = '${target.id}'`);
-    const response = await fetch(links.csv);
+    const response = await workerFetch(links.csv);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type"), /text\/csv/);
     assert.equal(response.headers.get("cache-control"), "no-store");
@@ -471,7 +472,7 @@ describe("export", () => {
   });
 
   test("wrong, expired and foreign tokens get a bare 404", async () => {
-    const unknown = await fetch(`${worker.url}/no-such-path`);
+    const unknown = await workerFetch(`${worker.url}/no-such-path`);
     const unknownBody = await unknown.text();
     const now = Math.floor(Date.now() / 1000);
     const claims = { kind: "export", customer_id: CUSTOMER, user_id: userOf(from).user_id, period: null, nonce: "00" };
@@ -487,12 +488,12 @@ describe("export", () => {
       "no extension": links.json.replace(/\.json$/, ""),
     };
     for (const [name, url] of Object.entries(cases)) {
-      const response = await fetch(url);
+      const response = await workerFetch(url);
       assert.equal(response.status, 404, name);
       assert.equal(await response.text(), unknownBody, `${name}: the same body as an unknown path`);
       assert.equal(response.headers.get("cache-control"), "no-store", name);
     }
-    const valid = await fetch(`${worker.url}/exports/${signToken({ ...claims, expires_at: now + 600 })}.json`);
+    const valid = await workerFetch(`${worker.url}/exports/${signToken({ ...claims, expires_at: now + 600 })}.json`);
     assert.equal(valid.status, 200, "the same claims with a future expiry open the export");
     await worker.waitForEvent("privacy.export_link_rejected", { where: (e) => e.reason === "invalid_or_expired" });
     await worker.waitForEvent("privacy.export_link_rejected", { where: (e) => e.reason === "user_missing" });
@@ -617,7 +618,7 @@ describe("deletion", () => {
     const mine = /(\S+\/reports\/\S+)/.exec(messageText(await ask(from, "mi resumen")))?.[1];
     const household = /(\S+\/reports\/\S+)/.exec(messageText(await ask(from, "resumen")))?.[1];
     assert.ok(mine && household, `links: ${mine} ${household}`);
-    assert.equal((await fetch(mine)).status, 200);
+    assert.equal((await workerFetch(mine)).status, 200);
 
     const { confirm } = await askDeletion(from);
     const before = worker.kapsoMessages(from).length;
@@ -625,13 +626,13 @@ describe("deletion", () => {
     await worker.repliesTo(from, before + 1);
     await worker.waitForEvent("privacy.deletion", { where: (e) => e.step === "completed" });
 
-    const unknownBody = await (await fetch(`${worker.url}/reports/no-such-token`)).text();
+    const unknownBody = await (await workerFetch(`${worker.url}/reports/no-such-token`)).text();
     for (const url of [mine, `${mine}/csv`]) {
-      const response = await fetch(url);
+      const response = await workerFetch(url);
       assert.equal(response.status, 404, url);
       assert.equal(await response.text(), unknownBody, "the same body as any wrong link");
     }
-    assert.equal((await fetch(household)).status, 200, "the household's page stays the household's");
+    assert.equal((await workerFetch(household)).status, 200, "the household's page stays the household's");
   });
 
   test("delete mode removes the expenses", async () => {
@@ -695,7 +696,7 @@ describe("operator script", () => {
     await succeed("export", "--phone", from, "--out", out);
     const byScript = JSON.parse(readFileSync(path.join(out, `misgastos-export-${CUSTOMER}-${userId}.json`), "utf8"));
     const linkReply = await ask(from, "export my data", name);
-    const byLink = await (await fetch(exportLinks(linkReply).json)).json();
+    const byLink = await (await workerFetch(exportLinks(linkReply).json)).json();
     // The export request is one more ledger row; drop it and the times.
     const requestRow = byLink.messages.at(-1);
     byLink.messages = byLink.messages.filter((row) => row !== requestRow);

@@ -6,7 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, buttonsOf, choiceMessage, messageText, newSender, sign, startWorker, textMessage, waitFor } from "./harness.mjs";
+import { ROOT, buttonsOf, choiceMessage, messageText, newSender, sign, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
 
 const fixture = (name) => readFileSync(path.join(ROOT, "tests", "fixtures", `${name}.json`), "utf8");
 
@@ -27,7 +27,7 @@ function expensesOf(messageId) {
 
 describe("health", () => {
   test("reports bindings and version", async () => {
-    const response = await fetch(`${worker.url}/health`);
+    const response = await workerFetch(`${worker.url}/health`);
     assert.equal(response.status, 200);
     const body = await response.json();
     assert.equal(body.status, "ok");
@@ -292,7 +292,7 @@ describe("deliveries", () => {
   });
 
   test("unknown route is 404", async () => {
-    const response = await fetch(`${worker.url}/nope`);
+    const response = await workerFetch(`${worker.url}/nope`);
     assert.equal(response.status, 404);
   });
 });
