@@ -75,20 +75,27 @@ pub fn ask_amount_choice(language: Language, description: &str) -> String {
     }
 }
 
-/// Asks whether a future date was meant.
-pub fn ask_future_date(language: Language, description: &str, when: &str) -> String {
-    match language {
-        Language::Spanish => {
+/// Asks whether a date in the future (`future`) or more than a year back
+/// was meant.
+pub fn ask_unusual_date(language: Language, description: &str, when: &str, future: bool) -> String {
+    match (language, future) {
+        (Language::Spanish, true) => {
             format!("La fecha de {description} ({when}) aún no llega. ¿La anoto igual?")
         }
-        Language::English => {
+        (Language::Spanish, false) => {
+            format!("La fecha de {description} ({when}) es de hace más de un año. ¿La anoto igual?")
+        }
+        (Language::English, true) => {
             format!("The date of {description} ({when}) is in the future. Save it anyway?")
+        }
+        (Language::English, false) => {
+            format!("The date of {description} ({when}) is more than a year ago. Save it anyway?")
         }
     }
 }
 
-/// Button titles for the future-date question: keep the date, or use today.
-pub fn future_date_buttons(language: Language) -> [&'static str; 2] {
+/// Button titles for the date question: keep the date, or use today.
+pub fn date_buttons(language: Language) -> [&'static str; 2] {
     match language {
         Language::Spanish => ["Sí, esa fecha", "No, fue hoy"],
         Language::English => ["Yes, that date", "No, it was today"],

@@ -10,8 +10,8 @@
 //! - `message` may contain `\n` for a line break. A row whose message is `..`
 //!   is the next item of the message above it (its first three columns are
 //!   ignored), for messages with several expenses.
-//! - `kind` is `expense`, `missing`, `ambiguous` or `future` for an item of
-//!   `parse_message`; `greeting`, `thanks` or `question` for a message that
+//! - `kind` is `expense`, `missing`, `ambiguous` or `unusual-date` (after
+//!   today or more than a year back) for an item of `parse_message`; `greeting`, `thanks` or `question` for a message that
 //!   yields no item and is that small talk; `answer` for `parse_amount`
 //!   (`ambiguous` and `none` readings are written `answer-ambiguous` and
 //!   `answer-none`).
@@ -161,11 +161,11 @@ struct Found<'a> {
 
 fn found(item: &Item) -> Found<'_> {
     match item {
-        Item::Expense(draft) | Item::FutureDate { draft } => Found {
+        Item::Expense(draft) | Item::UnusualDate { draft } => Found {
             kind: if matches!(item, Item::Expense(_)) {
                 "expense"
             } else {
-                "future"
+                "unusual-date"
             },
             amounts: vec![draft.amount],
             spent_on: draft.spent_on,

@@ -20,7 +20,7 @@ impl Machine<'_, '_> {
     pub(super) fn within_maximum(&mut self, item: Item) -> Option<Item> {
         let today = self.turn.today;
         match item {
-            Item::Expense(draft) | Item::FutureDate { draft } if !draft.amount.is_recordable() => {
+            Item::Expense(draft) | Item::UnusualDate { draft } if !draft.amount.is_recordable() => {
                 self.reply_too_large(draft.amount);
                 None
             }
@@ -40,11 +40,7 @@ impl Machine<'_, '_> {
                     }
                     [only] => {
                         draft.amount = *only;
-                        if draft.spent_on > today {
-                            Some(Item::FutureDate { draft })
-                        } else {
-                            Some(Item::Expense(draft))
-                        }
+                        Some(Item::dated(draft, today))
                     }
                     [most_likely, ..] => {
                         draft.amount = *most_likely;

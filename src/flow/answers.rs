@@ -107,7 +107,7 @@ impl Machine<'_, '_> {
                     None => false,
                 }
             }
-            Question::FutureDate {
+            Question::UnusualDate {
                 source_id, draft, ..
             } => match yes_or_no(text) {
                 Some(keep) => {
@@ -152,7 +152,7 @@ impl Machine<'_, '_> {
                 Some(amount) => self.choose_amount(source_id, draft, *amount),
                 None => self.not_understood(),
             },
-            (DATE_PREFIX, Some(Question::FutureDate { draft, .. })) => {
+            (DATE_PREFIX, Some(Question::UnusualDate { draft, .. })) => {
                 self.resolve_date(source_id, draft, value == "keep")
             }
             // A category that is not the customer's, or a button whose

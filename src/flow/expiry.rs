@@ -18,6 +18,7 @@
 
 use super::{Effect, FlowEvent, Machine, Question, QUESTION_TTL_SECONDS};
 use crate::model::Language;
+use crate::parse;
 use crate::reply;
 
 /// The reply that lists the drafts of `expired` that were never recorded;
@@ -101,16 +102,26 @@ fn draft_line(
                 ),
             }
         }
-        Question::FutureDate { draft, .. } => {
+        Question::UnusualDate { draft, .. } => {
             let amount = reply::amount(draft.amount, locale);
             let when = reply::date(language, draft.spent_on, today);
-            match language {
-                Language::Spanish => format!(
+            // A future date stays "future" even when the question outlived it.
+            let old = draft.spent_on < today && parse::date_is_unusual(draft.spent_on, today);
+            match (language, old) {
+                (Language::Spanish, false) => format!(
                     "• {} {amount}: la fecha {when} aún no llegaba",
                     draft.description
                 ),
-                Language::English => format!(
+                (Language::Spanish, true) => format!(
+                    "• {} {amount}: la fecha {when} era de hace más de un año",
+                    draft.description
+                ),
+                (Language::English, false) => format!(
                     "• {} {amount}: the date {when} had not come yet",
+                    draft.description
+                ),
+                (Language::English, true) => format!(
+                    "• {} {amount}: the date {when} was more than a year back",
                     draft.description
                 ),
             }
@@ -220,8 +231,8 @@ mod tests {
         }
     }
 
-    fn future_question() -> Question {
-        Question::FutureDate {
+    fn unusual_date_question() -> Question {
+        Question::UnusualDate {
             source_id: "m0#3".into(),
             draft: draft(clp(25_000), "pasajes", day(20)),
             asked: false,
@@ -269,7 +280,7 @@ mod tests {
         let kinds = [
             ("amount", amount_question(), true),
             ("amount choice", choice_question(), true),
-            ("future date", future_question(), true),
+            ("future date", unusual_date_question(), true),
             ("category", category_question(), false),
         ];
         for (kind, question, unrecorded) in kinds {
@@ -305,7 +316,7 @@ mod tests {
             amount_question(),
             category_question(),
             choice_question(),
-            future_question(),
+            unusual_date_question(),
         ];
         let transition = step(
             state(questions, QUESTION_TTL_SECONDS + 1),

@@ -16,7 +16,7 @@ impl Machine<'_, '_> {
             Question::Category { asked, .. }
             | Question::Amount { asked, .. }
             | Question::AmountChoice { asked, .. }
-            | Question::FutureDate { asked, .. } => *asked,
+            | Question::UnusualDate { asked, .. } => *asked,
         };
         if already_asked {
             return;
@@ -80,17 +80,18 @@ impl Machine<'_, '_> {
                     .collect();
                 (Outbound::Buttons { body, buttons }, "amount_choice")
             }
-            Question::FutureDate {
+            Question::UnusualDate {
                 source_id, draft, ..
             } => {
                 let when = reply::date(language, draft.spent_on, self.turn.today);
-                let body = reply::ask_future_date(language, &draft.description, &when);
-                let [keep, today] = reply::future_date_buttons(language);
+                let future = draft.spent_on > self.turn.today;
+                let body = reply::ask_unusual_date(language, &draft.description, &when, future);
+                let [keep, today] = reply::date_buttons(language);
                 let buttons = vec![
                     (choice_id(DATE_PREFIX, source_id, "keep"), keep.to_owned()),
                     (choice_id(DATE_PREFIX, source_id, "today"), today.to_owned()),
                 ];
-                (Outbound::Buttons { body, buttons }, "future_date")
+                (Outbound::Buttons { body, buttons }, "unusual_date")
             }
         }
     }

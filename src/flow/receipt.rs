@@ -48,11 +48,7 @@ impl Machine<'_, '_> {
                     description,
                     merchant,
                 };
-                if spent_on > self.turn.today {
-                    Item::FutureDate { draft }
-                } else {
-                    Item::Expense(draft)
-                }
+                Item::dated(draft, self.turn.today)
             }
         };
         self.take_items(vec![item]);

@@ -440,6 +440,6 @@ fn receipt_dated_in_the_future_asks_about_the_date() {
     let result = step(receipt(Some(5_000), None, today().succ_opt()));
     assert!(matches!(
         result.state.questions.as_slice(),
-        [Question::FutureDate { .. }]
+        [Question::UnusualDate { .. }]
     ));
 }

@@ -69,8 +69,10 @@ pub enum Question {
         candidates: Vec<Money>,
         asked: bool,
     },
-    /// The text named a date after today.
-    FutureDate {
+    /// The text named a date after today or more than a year back. Stored
+    /// conversations from before the rename carry the old kind.
+    #[serde(alias = "future_date")]
+    UnusualDate {
         source_id: String,
         draft: Draft,
         asked: bool,
@@ -84,7 +86,7 @@ impl Question {
             Question::Category { source_id, .. }
             | Question::Amount { source_id, .. }
             | Question::AmountChoice { source_id, .. }
-            | Question::FutureDate { source_id, .. } => source_id,
+            | Question::UnusualDate { source_id, .. } => source_id,
         }
     }
 
@@ -93,7 +95,7 @@ impl Question {
             Question::Category { asked, .. }
             | Question::Amount { asked, .. }
             | Question::AmountChoice { asked, .. }
-            | Question::FutureDate { asked, .. } => *asked,
+            | Question::UnusualDate { asked, .. } => *asked,
         }
     }
 
@@ -102,7 +104,7 @@ impl Question {
             Question::Category { asked, .. }
             | Question::Amount { asked, .. }
             | Question::AmountChoice { asked, .. }
-            | Question::FutureDate { asked, .. } => asked,
+            | Question::UnusualDate { asked, .. } => asked,
         }
     }
 }

@@ -606,7 +606,7 @@ fn kinds(state: &State) -> Vec<&'static str> {
             Question::Category { .. } => "category",
             Question::Amount { .. } => "amount",
             Question::AmountChoice { .. } => "amount_choice",
-            Question::FutureDate { .. } => "future_date",
+            Question::UnusualDate { .. } => "unusual_date",
         })
         .collect()
 }
@@ -781,7 +781,7 @@ fn transitions_with_commands_answers_and_timeouts() {
             what: "an unfitting answer asks again",
             state: future(),
             input: text("qué?"),
-            questions: &["future_date"],
+            questions: &["unusual_date"],
             loads: vec![],
             replies: 2,
         },
@@ -1003,4 +1003,33 @@ fn classified_draft_above_the_maximum_is_not_saved() {
     );
     assert!(saved(&transition).is_empty());
     assert_eq!(texts_of(&transition), vec![TOO_LARGE]);
+}
+
+#[test]
+fn date_more_than_a_year_back_is_asked_and_keeping_it_classifies() {
+    let asked = step(State::default(), text("almuerzo 5000 el 1/1/1900"), "m1");
+    assert_eq!(kinds(&asked.state), ["unusual_date"]);
+    assert!(classify_requests(&asked).is_empty(), "{:?}", asked.effects);
+    assert_eq!(
+        texts_of(&asked),
+        ["La fecha de almuerzo (01-01-1900) es de hace más de un año. ¿La anoto igual?"]
+    );
+
+    let kept = step(asked.state, text("sí"), "m2");
+    let pending = classify_requests(&kept);
+    assert_eq!(pending.len(), 1, "{:?}", kept.effects);
+    assert_eq!(
+        pending[0].draft.spent_on,
+        NaiveDate::from_ymd_opt(1900, 1, 1).expect("date")
+    );
+    assert!(kept.state.questions.is_empty());
+}
+
+#[test]
+fn future_date_question_still_says_the_date_has_not_come() {
+    let asked = step(State::default(), text("almuerzo 5000 el 24/12/2026"), "m1");
+    assert_eq!(
+        texts_of(&asked),
+        ["La fecha de almuerzo (24-12-2026) aún no llega. ¿La anoto igual?"]
+    );
 }

@@ -140,8 +140,8 @@ impl Machine<'_, '_> {
                         asked: false,
                     });
                 }
-                Item::FutureDate { draft } => {
-                    self.state.questions.push(Question::FutureDate {
+                Item::UnusualDate { draft } => {
+                    self.state.questions.push(Question::UnusualDate {
                         source_id,
                         draft: draft.into(),
                         asked: false,

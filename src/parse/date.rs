@@ -113,7 +113,9 @@ fn days_ago_phrase(tokens: &[Token<'_>], index: usize, today: NaiveDate) -> Foun
         "semana" | "semanas" | "week" | "weeks" => count.checked_mul(7)?,
         _ => return None,
     };
-    if days > 366 {
+    // Ten years at most: an older one is a typo or no date at all. A date
+    // more than a year back is asked about (`parse::date_is_unusual`).
+    if days > 3_660 {
         return None;
     }
     let end = if ago {

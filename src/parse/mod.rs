@@ -71,8 +71,33 @@ pub enum Item {
         draft: Draft,
         candidates: Vec<Money>,
     },
-    /// The text names a date after today; the amount is exact.
-    FutureDate { draft: Draft },
+    /// The text names a date after today or more than a year back (see
+    /// [`date_is_unusual`]); the amount is exact.
+    UnusualDate { draft: Draft },
+}
+
+impl Item {
+    /// Wraps an exact draft as an item: an expense, or a date to ask about.
+    pub fn dated(draft: Draft, today: NaiveDate) -> Item {
+        if date_is_unusual(draft.spent_on, today) {
+            Item::UnusualDate { draft }
+        } else {
+            Item::Expense(draft)
+        }
+    }
+}
+
+/// How many days back a date may be before it is asked about. Older dates
+/// are mostly typos (`1/1/1900`, a wrong year), and a ledger kept since then
+/// is rare.
+pub const MAX_DAYS_BACK: u64 = 366;
+
+/// Returns whether `spent_on` is after `today` or more than
+/// [`MAX_DAYS_BACK`] days before it: such a date is asked about before the
+/// expense is stored.
+pub fn date_is_unusual(spent_on: NaiveDate, today: NaiveDate) -> bool {
+    let oldest = today.checked_sub_days(chrono::Days::new(MAX_DAYS_BACK));
+    spent_on > today || oldest.is_some_and(|oldest| spent_on < oldest)
 }
 
 /// Small talk that is not an expense and deserves a friendly answer.
@@ -277,10 +302,8 @@ impl Part {
                 draft,
                 candidates: span.candidates,
             }
-        } else if spent_on > today {
-            Item::FutureDate { draft }
         } else {
-            Item::Expense(draft)
+            Item::dated(draft, today)
         }
     }
 }

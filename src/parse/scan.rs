@@ -94,7 +94,10 @@ fn read_at(
         }
     }
 
-    let (values, length, plain) = read_value(tokens, cursor, context, mode, prefix.is_some())?;
+    let (values, length, plain) = match spaced_thousands(tokens, cursor, &usable) {
+        Some((value, groups)) => (vec![Decimal::whole(value)], groups, None),
+        None => read_value(tokens, cursor, context, mode, prefix.is_some())?,
+    };
     cursor += length;
 
     let mut multiplier = None;
@@ -171,6 +174,58 @@ fn is_marker_word(token: &Token<'_>) -> bool {
     token.kind == Kind::Word
         && (currency::name_mark(&token.folded).is_some()
             || currency::multiplier(&token.folded).is_some())
+}
+
+/// Reads digits grouped by spaces where the grouping can only mean
+/// thousands: three groups or more (`1 234 567`), or a group of zeros
+/// (`5 000`). The first group has one to three digits and every other group
+/// exactly three. Returns the value and the number of groups. Two groups
+/// with a non-zero second one (`12 500`) are left to [`merge_adjacent`],
+/// which asks, since `2 500` may be two things at 500.
+fn spaced_thousands(
+    tokens: &[Token<'_>],
+    index: usize,
+    usable: &dyn Fn(usize) -> bool,
+) -> Option<(u64, usize)> {
+    let first = tokens.get(index)?;
+    if !first.is_plain_digits() || !(1..=3).contains(&first.text.len()) {
+        return None;
+    }
+    let glued_before = index
+        .checked_sub(1)
+        .and_then(|i| tokens.get(i))
+        .is_some_and(|previous| !first.space_before && previous.kind == Kind::Word);
+    if glued_before {
+        return None;
+    }
+    let mut end = index + 1;
+    while usable(end)
+        && tokens[end].space_before
+        && tokens[end].is_plain_digits()
+        && tokens[end].text.len() == 3
+    {
+        end += 1;
+    }
+    // A group glued to a word (`5 000km`) is not part of the amount.
+    while end > index + 1
+        && tokens.get(end).is_some_and(|next| {
+            !next.space_before && next.kind == Kind::Word && !is_marker_word(next)
+        })
+    {
+        end -= 1;
+    }
+    let groups = &tokens[index..end];
+    let has_zero_group = groups[1..].iter().any(|group| group.text == "000");
+    if groups.len() < 3 && !has_zero_group {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for group in groups {
+        value = value
+            .checked_mul(1_000)?
+            .checked_add(group.text.parse().ok()?)?;
+    }
+    (value > 0).then_some((value, groups.len()))
 }
 
 /// Reads the number at `index`, in digits or words. Returns its readings,
@@ -298,7 +353,11 @@ fn phone_mask(tokens: &[Token<'_>], skip: &[bool]) -> Vec<bool> {
             .sum();
         let has_plus = tokens[index].text.starts_with('+');
         let has_dash = run.iter().any(|t| t.text.contains('-'));
-        if digits >= 7 && (has_plus || has_dash || run.len() >= 3) {
+        // `1 234 567` groups thousands; phone numbers group otherwise
+        // (`9 8765 4321`, `55 1234 5678`, `300 123 4567`).
+        let thousands = (1..=3).contains(&run[0].text.len())
+            && run[1..].iter().all(|group| group.text.len() == 3);
+        if digits >= 7 && (has_plus || has_dash || (run.len() >= 3 && !thousands)) {
             mask[index..end].fill(true);
         }
         index = end;

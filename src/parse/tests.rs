@@ -89,7 +89,82 @@ fn thousands_reading_is_first_candidate() {
 fn future_date_is_reported() {
     let items = parse_message("mañana arriendo 450.000", &context("es-CL", Currency::Clp));
     assert!(
-        matches!(items.as_slice(), [Item::FutureDate { .. }]),
+        matches!(items.as_slice(), [Item::UnusualDate { .. }]),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn date_more_than_a_year_back_is_reported() {
+    let es = context("es-CL", Currency::Clp);
+    let day = |year, month, day| NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    let cases = [
+        ("almuerzo 5000 el 1/1/1900", day(1900, 1, 1)),
+        ("taxi 5000 hace 400 días", day(2025, 2, 5)),
+        ("cena 20000 el 10/3/2025", day(2025, 3, 10)),
+    ];
+    for (text, spent_on) in cases {
+        let items = parse_message(text, &es);
+        let Some(Item::UnusualDate { draft }) = items.first() else {
+            panic!("`{text}` should ask about its date, found {items:?}");
+        };
+        assert_eq!(draft.spent_on, spent_on, "`{text}`");
+        assert_eq!(items.len(), 1, "`{text}`: {items:?}");
+    }
+    // 366 days back is still an ordinary date; a day more is asked about.
+    let items = parse_message("cena 20000 el 10/3/2025 y taxi 3000 el 11/3/2025", &es);
+    assert!(
+        matches!(
+            items.as_slice(),
+            [Item::UnusualDate { .. }, Item::Expense(_)]
+        ),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn spaced_thousands_read_as_one_amount() {
+    let es = context("es-CL", Currency::Clp);
+    let cases = [
+        ("almuerzo 5 000", 5_000, "almuerzo"),
+        ("arriendo 1 234 567", 1_234_567, "arriendo"),
+        ("$2 000 pan", 2_000, "pan"),
+        ("bencina 20 000 pesos", 20_000, "bencina"),
+    ];
+    for (text, minor, description) in cases {
+        let items = parse_message(text, &es);
+        let draft = only_expense(&items);
+        assert_eq!(
+            draft.map(|d| (d.amount, d.description.as_str())),
+            Some((Money::new(minor, Currency::Clp), description)),
+            "`{text}`: {items:?}"
+        );
+    }
+    let items = parse_message("super 2 000 y taxi 3 000", &es);
+    let amounts: Vec<Money> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Expense(draft) => Some(draft.amount),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            Money::new(2_000, Currency::Clp),
+            Money::new(3_000, Currency::Clp)
+        ]
+    );
+    // Two groups with a non-zero second one stay a question, and phone
+    // numbers stay out of the amount.
+    assert!(matches!(
+        parse_message("taxi 3 500", &es).as_slice(),
+        [Item::AmbiguousAmount { .. }]
+    ));
+    let items = parse_message("gasfiter 25000 llamar 9 8765 4321", &es);
+    assert_eq!(
+        only_expense(&items).map(|d| d.amount),
+        Some(Money::new(25_000, Currency::Clp)),
         "{items:?}"
     );
 }

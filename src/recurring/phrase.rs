@@ -246,7 +246,7 @@ fn expense_of(rest: &str, context: &ParseContext<'_>) -> Result<parse::Draft, Ph
         return Err(PhraseProblem::SeveralExpenses);
     }
     match items.pop() {
-        Some(Item::Expense(draft)) | Some(Item::FutureDate { draft }) => {
+        Some(Item::Expense(draft)) | Some(Item::UnusualDate { draft }) => {
             if draft.description.trim().is_empty() {
                 return Err(PhraseProblem::MissingDescription);
             }

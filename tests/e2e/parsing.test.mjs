@@ -120,6 +120,22 @@ describe("missing amount and dates", () => {
     assert.equal(expense.spent_on, santiagoDay());
   });
 
+  test("a date more than a year back is asked, and kept when confirmed", async () => {
+    const from = newSender();
+    const body = textMessage({ from, text: "arriendo 350 000 el 1/1/1990" });
+    await worker.sendWebhook(body);
+    const [question] = await worker.repliesTo(from);
+    assert.equal(messageText(question), "La fecha de arriendo (01-01-1990) es de hace más de un año. ¿La anoto igual?");
+    assert.deepEqual(expensesOf(body.message.id), []);
+
+    const keep = buttonsOf(question).find((b) => b.id.endsWith("|keep"));
+    assert.ok(keep, `a button to keep the date among ${JSON.stringify(buttonsOf(question))}`);
+    await worker.sendWebhook(choiceMessage({ from, choiceId: keep.id, title: keep.title }));
+    const [expense] = expensesOf(body.message.id);
+    assert.equal(expense.amount_minor, 350000);
+    assert.equal(expense.spent_on, "1990-01-01");
+  });
+
   test("ayer is yesterday in Santiago", async () => {
     const body = textMessage({ text: "uber 8.40 usd ayer" });
     await worker.sendWebhook(body);
