@@ -113,6 +113,21 @@ impl Store {
         Ok(self.db.prepare(sql).bind(values)?)
     }
 
+    /// Runs a statement whose one row has an `expenses` count, and returns
+    /// it (0 when no row comes back).
+    pub(crate) async fn count_expenses(
+        &self,
+        sql: &'static str,
+        values: &[JsValue],
+    ) -> Result<u32, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            expenses: f64,
+        }
+        let row = self.prepare(sql, values)?.first::<Row>(None).await?;
+        Ok(row.map_or(0, |row| row.expenses as u32))
+    }
+
     /// The binding, for batches built outside this module.
     pub(crate) fn db(&self) -> &D1Database {
         &self.db
@@ -459,18 +474,11 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<u32, AppError> {
-        #[derive(Deserialize)]
-        struct Row {
-            expenses: f64,
-        }
-        let row = self
-            .prepare(
-                sql::EXPENSES_CREATED_BETWEEN,
-                &[text(customer_id), text(from), text(to)],
-            )?
-            .first::<Row>(None)
-            .await?;
-        Ok(row.map_or(0, |row| row.expenses as u32))
+        self.count_expenses(
+            sql::EXPENSES_CREATED_BETWEEN,
+            &[text(customer_id), text(from), text(to)],
+        )
+        .await
     }
 
     /// Adds the default categories in `language` to a customer that has

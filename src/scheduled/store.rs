@@ -266,18 +266,11 @@ impl Store {
         user_id: &str,
         since: &str,
     ) -> Result<u32, AppError> {
-        #[derive(Deserialize)]
-        struct Row {
-            expenses: f64,
-        }
-        let row = self
-            .prepare(
-                sql::EXPENSES_LOGGED_SINCE,
-                &[text(customer_id), text(user_id), text(since)],
-            )?
-            .first::<Row>(None)
-            .await?;
-        Ok(row.map_or(0, |row| row.expenses as u32))
+        self.count_expenses(
+            sql::EXPENSES_LOGGED_SINCE,
+            &[text(customer_id), text(user_id), text(since)],
+        )
+        .await
     }
 
     /// Claims a reminder; `false` when it was claimed before.
