@@ -211,7 +211,7 @@ export function bindLiterals(sql, values) {
 
 function toolEnv() {
   // wrangler needs Node 22, which scripts/bootstrap puts in node_modules/.bin.
-  return { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false" };
+  return { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
 }
 
 function wranglerArgs(options) {

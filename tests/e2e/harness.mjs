@@ -22,9 +22,9 @@ import { fileURLToPath } from "node:url";
 import { startMockApis } from "../../tools/mock-apis.mjs";
 
 // Every request to the worker opens a connection of its own. wrangler dev
-// closes idle keep-alive connections on its own clock, and a request sent
-// on one as it closes fails with "other side closed" before the worker sees
-// it.
+// closes idle keep-alive connections on its own clock, and a request sent on
+// one as it closes fails with "other side closed" before the worker
+// receives it.
 export function workerFetch(input, init = {}) {
   const headers = new Headers(init.headers);
   headers.set("connection", "close");
@@ -50,12 +50,20 @@ export function newSender() {
 
 const BIN = path.join(ROOT, "node_modules", ".bin");
 
+// The TMPDIR of every wrangler this run starts. wrangler's update check
+// caches the version npm returned in $TMPDIR/update-check, so that folder
+// appearing here means a wrangler reached the npm registry.
+export const WRANGLER_TMPDIR = mkdtempSync(path.join(os.tmpdir(), "misgastos-wrangler-"));
+
 function toolEnv(extra = {}) {
   return {
     ...process.env,
     PATH: `${BIN}:${process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo")}/bin:${process.env.PATH}`,
     WRANGLER_SEND_METRICS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    // The banner's update check would fetch wrangler's metadata from npm.
+    WRANGLER_HIDE_BANNER: "true",
+    TMPDIR: WRANGLER_TMPDIR,
     CI: "true",
     NO_COLOR: "1",
     FORCE_COLOR: "0",

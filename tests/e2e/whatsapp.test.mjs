@@ -1,12 +1,12 @@
 // The WhatsApp webhook end to end: signature, payload shapes, the expense
 // flow to D1, replies through mock Kapso, notices through mock Telegram.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ROOT, buttonsOf, choiceMessage, messageText, newSender, sign, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
+import { ROOT, WRANGLER_TMPDIR, buttonsOf, choiceMessage, messageText, newSender, sign, startWorker, textMessage, waitFor, workerFetch } from "./harness.mjs";
 
 const fixture = (name) => readFileSync(path.join(ROOT, "tests", "fixtures", `${name}.json`), "utf8");
 
@@ -310,5 +310,14 @@ describe("development bootstrap", () => {
     assert.ok(identity.user_id);
     const [subscription] = worker.query("SELECT status FROM subscriptions WHERE customer_id = 'dev-customer'");
     assert.equal(subscription.status, "active");
+  });
+});
+
+describe("loopback only", () => {
+  test("wrangler made no update check", () => {
+    // Checked after wrangler dev and the migrations ran: with its banner
+    // shown, wrangler fetches its own metadata from registry.npmjs.org.
+    const cache = path.join(WRANGLER_TMPDIR, "update-check");
+    assert.ok(!existsSync(cache), `${cache} exists: a wrangler asked npm for its latest version`);
   });
 });
