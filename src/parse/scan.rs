@@ -353,11 +353,20 @@ fn phone_mask(tokens: &[Token<'_>], skip: &[bool]) -> Vec<bool> {
             .sum();
         let has_plus = tokens[index].text.starts_with('+');
         let has_dash = run.iter().any(|t| t.text.contains('-'));
-        // `1 234 567` groups thousands; phone numbers group otherwise
-        // (`9 8765 4321`, `55 1234 5678`, `300 123 4567`).
+        // `1 234 567` groups thousands; phone numbers mostly group otherwise
+        // (`9 8765 4321`, `55 1234 5678`, `300 123 4567`). Groups of three
+        // with eight digits or more (`56 912 345 678`, `912 345 678`) are
+        // a phone number too, unless a currency is written next to them.
         let thousands = (1..=3).contains(&run[0].text.len())
             && run[1..].iter().all(|group| group.text.len() == 3);
-        if digits >= 7 && (has_plus || has_dash || (run.len() >= 3 && !thousands)) {
+        let marked = index
+            .checked_sub(1)
+            .is_some_and(|before| prefix_mark(&tokens[before]).is_some())
+            || tokens
+                .get(end)
+                .is_some_and(|after| suffix_mark(after).is_some());
+        let amount = thousands && (digits <= 7 || marked);
+        if digits >= 7 && (has_plus || has_dash || (run.len() >= 3 && !amount)) {
             mask[index..end].fill(true);
         }
         index = end;

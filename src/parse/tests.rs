@@ -161,10 +161,24 @@ fn spaced_thousands_read_as_one_amount() {
         parse_message("taxi 3 500", &es).as_slice(),
         [Item::AmbiguousAmount { .. }]
     ));
-    let items = parse_message("gasfiter 25000 llamar 9 8765 4321", &es);
+    for text in [
+        "gasfiter 25000 llamar 9 8765 4321",
+        "gasfiter 25000 llamar 56 912 345 678",
+        "gasfiter 25000 llamar 912 345 678",
+    ] {
+        let items = parse_message(text, &es);
+        assert_eq!(
+            only_expense(&items).map(|d| d.amount),
+            Some(Money::new(25_000, Currency::Clp)),
+            "`{text}`: {items:?}"
+        );
+    }
+    // With a currency next to them, groups of three are an amount however
+    // long.
+    let items = parse_message("casa $ 95 000 000", &es);
     assert_eq!(
         only_expense(&items).map(|d| d.amount),
-        Some(Money::new(25_000, Currency::Clp)),
+        Some(Money::new(95_000_000, Currency::Clp)),
         "{items:?}"
     );
 }
