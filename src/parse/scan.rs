@@ -71,6 +71,7 @@ pub(super) fn find_amounts(
     if mode == Mode::Message {
         drop_years(tokens, &mut spans, context);
     }
+    drop_instalment_counts(tokens, &mut spans);
     merge_adjacent(tokens, &mut spans, context);
     drop_quantities(tokens, &mut spans, context);
     spans
@@ -485,6 +486,30 @@ fn drop_quantities(tokens: &[Token<'_>], spans: &mut Vec<Span>, context: &ParseC
         return;
     }
     spans.retain(|span| !eligible(span));
+}
+
+/// Drops an instalment's number and count, two small bare numbers joined by
+/// `de` or `of` (`cuota 3 de 12 45000`, `payment 3 of 6 $120`), when the
+/// line has another amount: they stay in the description.
+fn drop_instalment_counts(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
+    let is_small = |span: &Span| span.plain.is_some_and(|value| value < 100);
+    let mut in_count = vec![false; spans.len()];
+    for (index, pair) in spans.windows(2).enumerate() {
+        let between = &tokens[pair[0].end..pair[1].start];
+        let joined_by_of = matches!(between, [word] if word.is("de") || word.is("of"));
+        if is_small(&pair[0]) && is_small(&pair[1]) && joined_by_of {
+            in_count[index] = true;
+            in_count[index + 1] = true;
+        }
+    }
+    if in_count.iter().all(|&counted| counted) {
+        return;
+    }
+    let mut index = 0;
+    spans.retain(|_| {
+        index += 1;
+        !in_count[index - 1]
+    });
 }
 
 #[cfg(test)]

@@ -184,6 +184,36 @@ fn spaced_thousands_read_as_one_amount() {
 }
 
 #[test]
+fn instalment_number_and_count_stay_in_the_description() {
+    let clp = |minor| Money::new(minor, Currency::Clp);
+    let cases = [
+        ("cuota 3 de 12 45000", "es-CL", clp(45_000), "cuota 3 de 12"),
+        (
+            "zapatillas cuota 3 de 12 de 45 000",
+            "es-CL",
+            clp(45_000),
+            "zapatillas cuota 3 de 12",
+        ),
+        (
+            "payment 3 of 6 $120",
+            "en-US",
+            Money::new(12_000, Currency::Usd),
+            "payment 3 of 6",
+        ),
+    ];
+    for (text, locale, amount, description) in cases {
+        let items = parse_message(text, &context(locale, amount.currency));
+        let draft = only_expense(&items);
+        assert_eq!(draft.map(|d| d.amount), Some(amount), "`{text}`: {items:?}");
+        assert_eq!(
+            draft.map(|d| d.description.as_str()),
+            Some(description),
+            "`{text}`"
+        );
+    }
+}
+
+#[test]
 fn date_alone_is_read_and_anything_else_is_not() {
     let es = context("es-CL", Currency::Clp);
     let day = |month, day| NaiveDate::from_ymd_opt(2026, month, day);
