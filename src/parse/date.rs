@@ -37,6 +37,8 @@ pub(super) fn find_dates(tokens: &[Token<'_>], today: NaiveDate, locale: &str) -
     let mut index = 0;
     while index < tokens.len() {
         match match_at(tokens, index, today, month_first) {
+            // `cuota 2/6` is the second of six instalments, not June 2.
+            Some((1, _)) if is_instalment(tokens, index) => index += 1,
             Some((length, date)) => {
                 found.push(DateMatch {
                     start: index,
@@ -49,6 +51,15 @@ pub(super) fn find_dates(tokens: &[Token<'_>], today: NaiveDate, locale: &str) -
         }
     }
     found
+}
+
+/// Returns whether the token at `index` is `N/M` after `cuota` or
+/// `cuotas`.
+fn is_instalment(tokens: &[Token<'_>], index: usize) -> bool {
+    let after_cuota = index
+        .checked_sub(1)
+        .is_some_and(|before| tokens[before].is("cuota") || tokens[before].is("cuotas"));
+    after_cuota && tokens[index].text.matches('/').count() == 1
 }
 
 type Found = Option<(usize, Option<NaiveDate>)>;

@@ -214,6 +214,58 @@ fn instalment_number_and_count_stay_in_the_description() {
 }
 
 #[test]
+fn quantity_times_price_asks_total_or_one() {
+    let ars = |minor| Money::new(minor, Currency::Ars);
+    let cases = [
+        ("pizza 2 x 8000", [ars(1_600_000), ars(800_000)], "pizza"),
+        (
+            "colectivo 1.200 x 2",
+            [ars(240_000), ars(120_000)],
+            "colectivo",
+        ),
+    ];
+    for (text, expected, description) in cases {
+        let items = parse_message(text, &context("es-AR", Currency::Ars));
+        let Some(Item::AmbiguousAmount { draft, candidates }) = items.first() else {
+            panic!("`{text}` should ask total or one, found {items:?}");
+        };
+        assert_eq!(items.len(), 1, "`{text}`: {items:?}");
+        assert_eq!(candidates.as_slice(), expected, "`{text}`");
+        assert_eq!(draft.description, description, "`{text}`");
+    }
+}
+
+#[test]
+fn labelled_numbers_and_instalments_are_not_amounts() {
+    let ars = |minor| Money::new(minor, Currency::Ars);
+    let today = NaiveDate::from_ymd_opt(2026, 3, 12).unwrap_or_default();
+    let cases = [
+        (
+            "expensas 85.000 del mes 11",
+            ars(8_500_000),
+            "expensas del mes 11",
+        ),
+        (
+            "cuota 2/6 tarjeta 15000",
+            ars(1_500_000),
+            "cuota 2/6 tarjeta",
+        ),
+        ("cena mesa 12 45000", ars(4_500_000), "cena mesa 12"),
+    ];
+    for (text, amount, description) in cases {
+        let items = parse_message(text, &context("es-AR", Currency::Ars));
+        let draft = only_expense(&items);
+        assert_eq!(draft.map(|d| d.amount), Some(amount), "`{text}`: {items:?}");
+        assert_eq!(draft.map(|d| d.spent_on), Some(today), "`{text}`");
+        assert_eq!(
+            draft.map(|d| d.description.as_str()),
+            Some(description),
+            "`{text}`"
+        );
+    }
+}
+
+#[test]
 fn date_alone_is_read_and_anything_else_is_not() {
     let es = context("es-CL", Currency::Clp);
     let day = |month, day| NaiveDate::from_ymd_opt(2026, month, day);
