@@ -73,7 +73,7 @@ pub(super) fn find_amounts(
     if mode == Mode::Message {
         passes::drop_years(tokens, &mut spans, context);
     }
-    passes::drop_instalment_counts(tokens, &mut spans);
+    passes::drop_counts(tokens, &mut spans);
     passes::drop_labelled_numbers(tokens, &mut spans);
     passes::merge_multiplications(tokens, &mut spans);
     passes::merge_adjacent(tokens, &mut spans, context);

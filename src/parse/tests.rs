@@ -184,7 +184,7 @@ fn spaced_thousands_read_as_one_amount() {
 }
 
 #[test]
-fn instalment_number_and_count_stay_in_the_description() {
+fn instalments_and_promotions_stay_in_the_description() {
     let clp = |minor| Money::new(minor, Currency::Clp);
     let cases = [
         ("cuota 3 de 12 45000", "es-CL", clp(45_000), "cuota 3 de 12"),
@@ -199,6 +199,13 @@ fn instalment_number_and_count_stay_in_the_description() {
             "en-US",
             Money::new(12_000, Currency::Usd),
             "payment 3 of 6",
+        ),
+        ("2 x 1 en cine 7000", "es-CL", clp(7_000), "2 x 1 en cine"),
+        (
+            "3 x 2 en jumbo 15000",
+            "es-CL",
+            clp(15_000),
+            "3 x 2 en jumbo",
         ),
     ];
     for (text, locale, amount, description) in cases {

@@ -219,16 +219,21 @@ pub(super) fn merge_multiplications(tokens: &[Token<'_>], spans: &mut Vec<Span>)
     }
 }
 
-/// Drops an instalment's number and count, two small bare numbers joined by
-/// `de` or `of` (`cuota 3 de 12 45000`, `payment 3 of 6 $120`), when the
-/// line has another amount: they stay in the description.
-pub(super) fn drop_instalment_counts(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
+/// Drops pairs of small bare numbers that count rather than price: an
+/// instalment's number and count joined by `de` or `of` (`cuota 3 de 12
+/// 45000`, `payment 3 of 6 $120`) and a promotion joined by `x` (`2 x 1 en
+/// cine 7000`), when the line has another amount. They stay in the
+/// description.
+pub(super) fn drop_counts(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
     let is_small = |span: &Span| span.plain.is_some_and(|value| value < 100);
     let mut in_count = vec![false; spans.len()];
     for (index, pair) in spans.windows(2).enumerate() {
         let between = &tokens[pair[0].end..pair[1].start];
-        let joined_by_of = matches!(between, [word] if word.is("de") || word.is("of"));
-        if is_small(&pair[0]) && is_small(&pair[1]) && joined_by_of {
+        let joined = matches!(
+            between,
+            [word] if matches!(word.folded.as_str(), "de" | "of" | "x" | "×")
+        );
+        if is_small(&pair[0]) && is_small(&pair[1]) && joined {
             in_count[index] = true;
             in_count[index + 1] = true;
         }
