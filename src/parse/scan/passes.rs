@@ -114,8 +114,7 @@ pub(super) fn drop_quantities(
     context: &ParseContext<'_>,
 ) {
     let no_decimals = context.home_currency.exponent() == 0;
-    let eligible = |span: &Span| {
-        let small = span.plain.is_some_and(|value| value < 100);
+    let eligible = |_: usize, span: &Span| {
         let next_is_word = tokens.get(span.end).is_some_and(|next| {
             next.kind == Kind::Word && !is_connector(next) && !super::super::text::is_filler(next)
         });
@@ -123,12 +122,9 @@ pub(super) fn drop_quantities(
         let at_part_start = previous.is_none_or(|p| {
             is_connector(p) || super::super::text::is_filler(p) || p.kind == Kind::Punct
         });
-        small && next_is_word && (no_decimals || at_part_start)
+        is_small(span) && next_is_word && (no_decimals || at_part_start)
     };
-    if spans.iter().all(eligible) {
-        return;
-    }
-    spans.retain(|span| !eligible(span));
+    drop_unless_all(spans, eligible);
 }
 
 /// Words that name the number after them rather than price it (`mes 11`,
@@ -166,15 +162,11 @@ const NUMBER_LABELS: &[&str] = &[
 /// 11`, `cena mesa 12 45000`) when the line has another amount: they stay
 /// in the description.
 pub(super) fn drop_labelled_numbers(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
-    let labelled = |span: &Span| {
-        let small = span.plain.is_some_and(|value| value < 100);
+    let labelled = |_: usize, span: &Span| {
         let label = span.start.checked_sub(1).map(|at| &tokens[at]);
-        small && label.is_some_and(|label| NUMBER_LABELS.contains(&label.folded.as_str()))
+        is_small(span) && label.is_some_and(|label| NUMBER_LABELS.contains(&label.folded.as_str()))
     };
-    if spans.iter().all(labelled) {
-        return;
-    }
-    spans.retain(|span| !labelled(span));
+    drop_unless_all(spans, labelled);
 }
 
 /// Joins a quantity and a price written with `x` (`pizza 2 x 8000`,
@@ -187,16 +179,16 @@ pub(super) fn merge_multiplications(tokens: &[Token<'_>], spans: &mut Vec<Span>)
         let (first, second) = (&spans[index], &spans[index + 1]);
         let between = &tokens[first.end..second.start];
         let times = matches!(between, [sign] if matches!(sign.folded.as_str(), "x" | "×" | "*"));
-        let (count, price) = if !times {
-            (None, first)
-        } else if is_quantity(first) && !is_quantity(second) {
-            (first.plain, second)
-        } else if is_quantity(second) && !is_quantity(first) {
-            (second.plain, first)
-        } else {
-            (None, first)
+        let quantity_and_price = match (times, is_quantity(first), is_quantity(second)) {
+            (true, true, false) => first.plain.map(|count| (count, second)),
+            (true, false, true) => second.plain.map(|count| (count, first)),
+            _ => None,
         };
-        let Some(count) = count.and_then(|count| i64::try_from(count).ok()) else {
+        let Some((count, price)) = quantity_and_price else {
+            index += 1;
+            continue;
+        };
+        let Ok(count) = i64::try_from(count) else {
             index += 1;
             continue;
         };
@@ -225,7 +217,6 @@ pub(super) fn merge_multiplications(tokens: &[Token<'_>], spans: &mut Vec<Span>)
 /// cine 7000`), when the line has another amount. They stay in the
 /// description.
 pub(super) fn drop_counts(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
-    let is_small = |span: &Span| span.plain.is_some_and(|value| value < 100);
     let mut in_count = vec![false; spans.len()];
     for (index, pair) in spans.windows(2).enumerate() {
         let between = &tokens[pair[0].end..pair[1].start];
@@ -238,12 +229,30 @@ pub(super) fn drop_counts(tokens: &[Token<'_>], spans: &mut Vec<Span>) {
             in_count[index + 1] = true;
         }
     }
-    if in_count.iter().all(|&counted| counted) {
+    drop_unless_all(spans, |index, _| in_count[index]);
+}
+
+/// Returns whether a span is a bare number under 100, small enough to count
+/// things rather than price them.
+fn is_small(span: &Span) -> bool {
+    span.plain.is_some_and(|value| value < 100)
+}
+
+/// Removes the spans for which `drop(index, span)` returns true, unless it
+/// returns true for every span: a line whose every number counts things
+/// keeps them all as amounts.
+fn drop_unless_all(spans: &mut Vec<Span>, drop: impl Fn(usize, &Span) -> bool) {
+    let keep: Vec<bool> = spans
+        .iter()
+        .enumerate()
+        .map(|(index, span)| !drop(index, span))
+        .collect();
+    if !keep.contains(&true) {
         return;
     }
     let mut index = 0;
     spans.retain(|_| {
         index += 1;
-        !in_count[index - 1]
+        keep[index - 1]
     });
 }
