@@ -18,14 +18,13 @@ pub(super) fn category_chart(
     let rows = &total.by_category;
     let height = ROW * rows.len() + 8;
     let max = rows.iter().map(|(_, m)| m.minor).max().unwrap_or(0).max(1);
-    let _ = write!(
+    open_svg(
         html,
-        "<svg class=\"chart chart-category\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
-         aria-label=\"{} {}\"><title>{} {}</title>",
+        "chart-category",
+        WIDTH,
+        height as i64,
         texts.by_category,
-        total.currency.code(),
-        texts.by_category,
-        total.currency.code()
+        total,
     );
     for (index, (category_id, amount)) in rows.iter().enumerate() {
         let name = page
@@ -64,15 +63,7 @@ pub(super) fn day_chart(
     let slot = WIDTH / days;
     let values = &total.by_day[..(days as usize).min(total.by_day.len())];
     let max = values.iter().copied().max().unwrap_or(0).max(1);
-    let _ = write!(
-        html,
-        "<svg class=\"chart chart-day\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
-         aria-label=\"{} {}\"><title>{} {}</title>",
-        texts.by_day,
-        total.currency.code(),
-        texts.by_day,
-        total.currency.code()
-    );
+    open_svg(html, "chart-day", WIDTH, HEIGHT, texts.by_day, total);
     let plot = HEIGHT - TOP - BOTTOM;
     for (index, minor) in values.iter().enumerate() {
         let day = index as u32 + 1;
@@ -99,4 +90,22 @@ pub(super) fn day_chart(
         }
     }
     html.push_str("</svg>");
+}
+
+/// Writes the opening `<svg>` tag of a chart, labelled and titled with its
+/// name and the currency of its totals.
+fn open_svg(
+    html: &mut String,
+    class: &str,
+    width: impl std::fmt::Display,
+    height: impl std::fmt::Display,
+    name: &str,
+    total: &CurrencyTotal,
+) {
+    let label = format!("{name} {}", total.currency.code());
+    let _ = write!(
+        html,
+        "<svg class=\"chart {class}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+         aria-label=\"{label}\"><title>{label}</title>"
+    );
 }
