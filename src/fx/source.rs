@@ -356,6 +356,24 @@ mod tests {
 
     const CLP_BODY: &str = r#"{"date":"2026-12-04","clp":{"1000sats":0.01,"ars":1.0526315,"clp":1,"cop":4.2105263,"eur":0.00096842,"mxn":0.01842105,"usd":0.00105263,"xyz":-3}}"#;
 
+    /// Loads the CLP table of `date` from the test source through `http` and
+    /// `cache`.
+    fn load_clp(
+        http: &FakeHttp,
+        cache: &MemoryCache,
+        date: NaiveDate,
+        timeout_ms: u32,
+    ) -> Result<(RateTable, Origin), Unavailable> {
+        block_on(load_table(
+            http,
+            cache,
+            &source(),
+            Currency::Clp,
+            date,
+            timeout_ms,
+        ))
+    }
+
     #[test]
     fn url_names_the_date_as_the_package_version() {
         assert_eq!(
@@ -436,16 +454,7 @@ mod tests {
             status(200, CLP_BODY),
         ]);
         let cache = MemoryCache::default();
-        let load = || {
-            block_on(load_table(
-                &http,
-                &cache,
-                &source(),
-                Currency::Clp,
-                day(date),
-                FETCH_TIMEOUT_MS,
-            ))
-        };
+        let load = || load_clp(&http, &cache, day(date), FETCH_TIMEOUT_MS);
         assert!(matches!(load(), Err(Unavailable::Malformed(_))));
         assert!(
             cache.values.borrow().is_empty(),
@@ -478,26 +487,12 @@ mod tests {
         let http = FakeHttp::new([status(200, CLP_BODY)]);
         let cache = MemoryCache::default();
         let date = day("2026-12-04");
-        let first = block_on(load_table(
-            &http,
-            &cache,
-            &source(),
-            Currency::Clp,
-            date,
-            FETCH_TIMEOUT_MS,
-        ));
+        let first = load_clp(&http, &cache, date, FETCH_TIMEOUT_MS);
         assert_eq!(
             first.as_ref().map(|(_, origin)| *origin),
             Ok(Origin::Source)
         );
-        let second = block_on(load_table(
-            &http,
-            &cache,
-            &source(),
-            Currency::Clp,
-            date,
-            FETCH_TIMEOUT_MS,
-        ));
+        let second = load_clp(&http, &cache, date, FETCH_TIMEOUT_MS);
         assert_eq!(
             second.as_ref().map(|(_, origin)| *origin),
             Ok(Origin::Cache)
@@ -511,16 +506,7 @@ mod tests {
         let http = FakeHttp::new([status(404, "Not found"), status(503, ""), status(200, "[]")]);
         let cache = MemoryCache::default();
         let date = day("2026-12-04");
-        let load = || {
-            block_on(load_table(
-                &http,
-                &cache,
-                &source(),
-                Currency::Clp,
-                date,
-                FETCH_TIMEOUT_MS,
-            ))
-        };
+        let load = || load_clp(&http, &cache, date, FETCH_TIMEOUT_MS);
         assert_eq!(load().err(), Some(Unavailable::NotPublished));
         assert_eq!(load().err(), Some(Unavailable::Status(503)));
         assert!(matches!(load(), Err(Unavailable::Malformed(_))));
@@ -563,16 +549,7 @@ mod tests {
         let http = FakeHttp::new([status(200, CLP_BODY)]);
         let cache = MemoryCache::default();
         let date = day("2026-12-04");
-        let load = |timeout| {
-            block_on(load_table(
-                &http,
-                &cache,
-                &source(),
-                Currency::Clp,
-                date,
-                timeout,
-            ))
-        };
+        let load = |timeout| load_clp(&http, &cache, date, timeout);
         assert_eq!(load(MIN_FETCH_MS - 1).err(), Some(Unavailable::OutOfTime));
         assert!(http.requests.borrow().is_empty(), "no fetch without time");
         assert!(load(60_000).is_ok());
