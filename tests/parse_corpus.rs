@@ -10,9 +10,10 @@
 //! - `message` may contain `\n` for a line break. A row whose message is `..`
 //!   is the next item of the message above it (its first three columns are
 //!   ignored), for messages with several expenses.
-//! - `kind` is `expense`, `missing`, `ambiguous` or `unusual-date` (after
-//!   today or more than a year back) for an item of `parse_message`; `greeting`, `thanks` or `question` for a message that
-//!   yields no item and is that small talk; `answer` for `parse_amount`
+//! - `kind` is `expense`, `missing`, `ambiguous` or `unusual-date` (a date
+//!   after today or more than a year back) for an item of `parse_message`.
+//!   It is `greeting`, `thanks` or `question` for a message that yields no
+//!   item and is that small talk; `answer` for `parse_amount`
 //!   (`ambiguous` and `none` readings are written `answer-ambiguous` and
 //!   `answer-none`).
 //! - `amount_minor` lists the candidates of an ambiguous amount with `|`,

@@ -1006,7 +1006,7 @@ fn classified_draft_above_the_maximum_is_not_saved() {
 }
 
 #[test]
-fn date_more_than_a_year_back_is_asked_and_keeping_it_classifies() {
+fn old_date_asked_then_kept() {
     let asked = step(State::default(), text("almuerzo 5000 el 1/1/1900"), "m1");
     assert_eq!(kinds(&asked.state), ["unusual_date"]);
     assert!(classify_requests(&asked).is_empty(), "{:?}", asked.effects);
@@ -1026,7 +1026,7 @@ fn date_more_than_a_year_back_is_asked_and_keeping_it_classifies() {
 }
 
 #[test]
-fn future_date_question_still_says_the_date_has_not_come() {
+fn future_date_question_wording() {
     let asked = step(State::default(), text("almuerzo 5000 el 24/12/2026"), "m1");
     assert_eq!(
         texts_of(&asked),

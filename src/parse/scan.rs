@@ -185,8 +185,9 @@ fn is_marker_word(token: &Token<'_>) -> bool {
 /// thousands: three groups or more (`1 234 567`), or a group of zeros
 /// (`5 000`). The first group has one to three digits and every other group
 /// exactly three. Returns the value and the number of groups. Two groups
-/// with a non-zero second one (`12 500`) are left to [`passes::merge_adjacent`],
-/// which asks, since `2 500` may be two things at 500.
+/// with a non-zero second one (`12 500`) are left to
+/// [`passes::merge_adjacent`], which makes them a question because `2 500`
+/// may be two things at 500.
 fn spaced_thousands(
     tokens: &[Token<'_>],
     index: usize,
@@ -196,6 +197,7 @@ fn spaced_thousands(
     if !first.is_plain_digits() || !(1..=3).contains(&first.text.len()) {
         return None;
     }
+
     let glued_before = index
         .checked_sub(1)
         .and_then(|i| tokens.get(i))
@@ -203,6 +205,7 @@ fn spaced_thousands(
     if glued_before {
         return None;
     }
+
     let mut end = index + 1;
     while usable(end)
         && tokens[end].space_before
@@ -219,6 +222,7 @@ fn spaced_thousands(
     {
         end -= 1;
     }
+
     let groups = &tokens[index..end];
     let has_zero_group = groups[1..].iter().any(|group| group.text == "000");
     if groups.len() < 3 && !has_zero_group {

@@ -135,11 +135,17 @@ fn spaced_thousands_read_as_one_amount() {
         let items = parse_message(text, &es);
         let draft = only_expense(&items);
         assert_eq!(
-            draft.map(|d| (d.amount, d.description.as_str())),
-            Some((Money::new(minor, Currency::Clp), description)),
+            draft.map(|d| d.amount),
+            Some(Money::new(minor, Currency::Clp)),
             "`{text}`: {items:?}"
         );
+        assert_eq!(
+            draft.map(|d| d.description.as_str()),
+            Some(description),
+            "`{text}`"
+        );
     }
+
     let items = parse_message("super 2 000 y taxi 3 000", &es);
     let amounts: Vec<Money> = items
         .iter()
@@ -155,12 +161,14 @@ fn spaced_thousands_read_as_one_amount() {
             Money::new(3_000, Currency::Clp)
         ]
     );
-    // Two groups with a non-zero second one stay a question, and phone
-    // numbers stay out of the amount.
+
+    // Two groups with a non-zero second one stay a question.
     assert!(matches!(
         parse_message("taxi 3 500", &es).as_slice(),
         [Item::AmbiguousAmount { .. }]
     ));
+
+    // Phone numbers stay out of the amount.
     for text in [
         "gasfiter 25000 llamar 9 8765 4321",
         "gasfiter 25000 llamar 56 912 345 678",
@@ -173,6 +181,7 @@ fn spaced_thousands_read_as_one_amount() {
             "`{text}`: {items:?}"
         );
     }
+
     // With a currency next to them, groups of three are an amount however
     // long.
     let items = parse_message("casa $ 95 000 000", &es);

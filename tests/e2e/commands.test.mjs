@@ -547,9 +547,9 @@ describe("summaries and the report page", () => {
       "--disable-domain-reliability",
       "--no-default-browser-check",
       "--hide-scrollbars",
-      // Chromium resolves Google hosts on its own (clients2.google.com for
-      // component updates); every name but the loopback one fails here, so
-      // no DNS query leaves the machine.
+      // Chromium looks up Google hosts on its own, such as
+      // clients2.google.com for component updates. This rule fails every
+      // name but 127.0.0.1, so no DNS query leaves the machine.
       "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
       `--user-data-dir=${profile}`,
     ];
